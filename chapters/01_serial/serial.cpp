@@ -1,0 +1,48 @@
+// Chapter 01: the serial callout, the talk's `callout_test`.
+//
+// The talk's first program: read the book, treat every byte as an event and call the Counter
+// object of its class. Everything later in the workbook is this loop with another way of
+// reaching the counter. Cost: one indirect call per event (plus the classification), a few
+// nanoseconds; the chapter's README gives the figure measured here and what inlining changes.
+#include "workbook/counter.hpp"
+#include "workbook/runner.hpp"
+
+#include <functional>
+
+namespace workbook::chapter01 {
+
+//! [callout_test]
+// Anything that can be called with an event: the talk's counters are such callables.
+using Callout = std::function<void(unsigned char)>;
+
+// The loop of the talk's `callout_test`. It only ever sees type-erased callouts, and it is kept
+// out of line, so the optimiser cannot inline `++count` into it: each event pays for a real
+// indirect call, as each `vowel(c)` pays for a method call in Python.
+[[gnu::noinline]] void dispatch(Events book, const Callout& vowel, const Callout& consonant,
+                                const Callout& other) {
+    for (unsigned char c : book) {  // each letter is an event
+        switch (classify(c)) {
+            case Letter::vowel: vowel(c); break;
+            case Letter::consonant: consonant(c); break;
+            case Letter::other: other(c); break;
+        }
+    }
+}
+
+LetterTypes callout_test(Events book) {
+    Counter vowel{"vowel"}, consonant{"consonant"}, other{"other"};
+    dispatch(book, std::ref(vowel), std::ref(consonant), std::ref(other));
+    return {vowel.count, consonant.count, other.count};
+}
+//! [callout_test]
+
+extern const Chapter chapter{
+    .number = 1,
+    .slug = "01_serial",
+    .title = "Count letters with callout to counter object",
+    .mechanism = "indirect call (std::function)",
+    .count = [](Events book, const Settings&) { return callout_test(book); },
+    .default_runs = 10,
+};
+
+}  // namespace workbook::chapter01

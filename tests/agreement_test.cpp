@@ -1,0 +1,83 @@
+// The agreement test: every registered chapter, run on the same books, gives exactly the reference
+// counts. Chapters join it by being registered in chapters/CMakeLists.txt; nothing here names them.
+//
+// A chapter whose default run covers only a prefix of the book (the process per event) is checked
+// on that prefix of each book: the same events, far fewer of them.
+#include "workbook/book.hpp"
+#include "workbook/registry.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace {
+
+// The settings a chapter is checked with: its default, each of its variants, and for chapters
+// that batch, batches of 1, 7 and 4096 events (so a partial last batch is covered too).
+std::vector<workbook::Settings> settings_for(const workbook::Chapter& chapter) {
+    std::vector<workbook::Settings> all(1);
+    for (auto variant : chapter.variants) all.emplace_back().variant = variant;
+    if (chapter.takes_batch) {
+        for (std::size_t batch : {1, 7, 4096}) all.emplace_back().batch = batch;
+    }
+    return all;
+}
+
+void check_every_chapter(const workbook::Book& book) {
+    REQUIRE_FALSE(workbook::registered_chapters().empty());
+    for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
+        auto events = book.events();
+        if (chapter->default_limit != 0 && chapter->default_limit < events.size()) {
+            events = events.first(chapter->default_limit);
+        }
+        const auto expected = workbook::reference_count(events);
+        for (const auto& settings : settings_for(*chapter)) {
+            INFO(chapter->slug, " on ", book.name(), " (", events.size(), " events), variant '", settings.variant,
+                 "', batch ", settings.batch);
+            CHECK(chapter->count(events, settings) == expected);
+        }
+    }
+}
+
+std::vector<unsigned char> every_byte_value(int repeats) {
+    std::vector<unsigned char> bytes;
+    for (int r = 0; r < repeats; ++r) {
+        for (int byte = 0; byte < 256; ++byte) bytes.push_back(static_cast<unsigned char>((byte * 7 + r) & 0xFF));
+    }
+    return bytes;
+}
+
+const char* talk_book = std::getenv("WORKBOOK_TALK_BOOK");
+
+}  // namespace
+
+TEST_CASE("every chapter counts an empty book as no events") {
+    check_every_chapter(workbook::Book::from_bytes({}, "empty book"));
+}
+
+TEST_CASE("every chapter classifies each of the 256 byte values once") {
+    auto bytes = every_byte_value(1);
+    check_every_chapter(workbook::Book::from_bytes(bytes, "256 byte values"));
+}
+
+TEST_CASE("every chapter agrees on all 256 byte values repeated, in shifting order") {
+    auto bytes = every_byte_value(64);
+    check_every_chapter(workbook::Book::from_bytes(bytes, "256 byte values x 64"));
+}
+
+TEST_CASE("every chapter agrees on a 64 KiB sample of the default book") {
+    check_every_chapter(workbook::Book::default_book(64 * 1024));
+}
+
+TEST_CASE("every chapter agrees on the whole default book") {
+    check_every_chapter(workbook::Book::default_book());
+}
+
+TEST_CASE("every chapter gives the talk's figures for the talk's book (WORKBOOK_TALK_BOOK)"
+          * doctest::skip(talk_book == nullptr || *talk_book == '\0')) {
+    auto book = workbook::Book::open(talk_book);
+    REQUIRE(workbook::reference_count(book.events()) == workbook::LetterTypes{1439242, 2365799, 1785152});
+    check_every_chapter(book);
+}

@@ -1,0 +1,138 @@
+#include "workbook/runner.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+workbook::Options parse(std::vector<const char*> args) {
+    args.insert(args.begin(), "program");
+    return workbook::parse_options(static_cast<int>(args.size()), args.data());
+}
+
+std::string usage_error(std::vector<const char*> args) {
+    try {
+        (void)parse(std::move(args));
+    } catch (const workbook::UsageError& error) {
+        return error.what();
+    }
+    return "no error";
+}
+
+int calls = 0;
+workbook::LetterTypes count_by_reference(workbook::Events events, const workbook::Settings&) {
+    ++calls;
+    return workbook::reference_count(events);
+}
+
+const workbook::Chapter fake{
+    .number = 99,
+    .slug = "99_fake",
+    .title = "Count letters the fake way",
+    .mechanism = "reference count",
+    .count = count_by_reference,
+    .default_runs = 3,
+};
+
+const unsigned char sample[] = {'a', 'b', '!', 'E', 'z', ' '};
+
+}  // namespace
+
+TEST_CASE("options are parsed with their values, in either spelling") {
+    auto options = parse({"--book", "pg100.txt", "--runs=4", "--limit", "0", "--json", "--batch", "64", "--variant=fiber"});
+    CHECK(options.book == "pg100.txt");
+    CHECK(options.runs == 4);
+    CHECK(options.limit == 0);
+    CHECK(options.limit_given);
+    CHECK(options.json);
+    CHECK(options.batch == 64);
+    CHECK(options.variant == "fiber");
+    CHECK_FALSE(parse({}).limit_given);
+}
+
+TEST_CASE("malformed options are usage errors that say what is wrong") {
+    CHECK(usage_error({"--runs", "x"}) == "--runs needs a whole number of at least 1, got 'x'");
+    CHECK(usage_error({"--runs", "0"}) == "--runs needs a whole number of at least 1, got '0'");
+    CHECK(usage_error({"--runs", "-3"}) == "--runs needs a whole number of at least 1, got '-3'");
+    CHECK(usage_error({"--limit", "12abc"}) == "--limit needs a whole number of at least 0, got '12abc'");
+    CHECK(usage_error({"--batch", "0"}) == "--batch needs a whole number of at least 1, got '0'");
+    CHECK(usage_error({"--runs"}) == "--runs needs a value");
+    CHECK(usage_error({"--book", ""}) == "--book needs a path, or - for standard input");
+    CHECK(usage_error({"--json=yes"}) == "--json takes no value");
+    CHECK(usage_error({"--frobnicate"}) == "unknown option '--frobnicate'");
+    CHECK(usage_error({"7"}) == "unknown option '7'");
+}
+
+TEST_CASE("a chapter's result is printed as the talk's three lines") {
+    workbook::Options options;
+    std::ostringstream out;
+    calls = 0;
+    auto result = workbook::run_and_report(fake, sample, sizeof sample, "sample", options, out);
+    CHECK(calls == 3);  // the chapter's default number of runs
+    CHECK(result.counts == workbook::LetterTypes{2, 2, 2});
+    std::istringstream lines(out.str());
+    std::string title, counts, runs, extra;
+    std::getline(lines, title);
+    std::getline(lines, counts);
+    std::getline(lines, runs);
+    CHECK(title == "Count letters the fake way");
+    CHECK(counts == "vowels=2 consonants=2 others=2");
+    CHECK(runs.starts_with("3 runs in "));
+    CHECK(runs.ends_with(" seconds"));
+    CHECK_FALSE(std::getline(lines, extra));  // nothing more: the whole book was counted
+}
+
+TEST_CASE("a run on a prefix says so and projects the time for the whole book") {
+    workbook::Options options;
+    options.limit = 2;
+    options.limit_given = true;
+    options.runs = 1;
+    std::ostringstream out;
+    auto result = workbook::run_and_report(fake, sample, sizeof sample, "sample", options, out);
+    CHECK(result.events == 2);
+    CHECK(result.counts == workbook::LetterTypes{1, 1, 0});
+    CHECK(out.str().find("1 run in ") != std::string::npos);
+    CHECK(out.str().find("(only the first 2 of 6 events; --limit 0 counts them all: ") != std::string::npos);
+}
+
+TEST_CASE("--json prints one object with the counts and the timing") {
+    workbook::Options options;
+    options.json = true;
+    options.runs = 2;
+    std::ostringstream out;
+    workbook::run_and_report(fake, sample, sizeof sample, "a \"quoted\" name", options, out);
+    std::string json = out.str();
+    CHECK(json.starts_with("{\"chapter\":99,\"slug\":\"99_fake\","));
+    CHECK(json.find("\"book\":\"a \\\"quoted\\\" name\"") != std::string::npos);
+    CHECK(json.find("\"events\":6,\"runs\":2,") != std::string::npos);
+    CHECK(json.find("\"vowels\":2,\"consonants\":2,\"others\":2}") != std::string::npos);
+    CHECK(json.ends_with("}\n"));
+}
+
+TEST_CASE("runs that disagree are a chapter error, not a result") {
+    static int run = 0;
+    run = 0;
+    workbook::Chapter flaky = fake;
+    flaky.count = [](workbook::Events events, const workbook::Settings&) {
+        auto counts = workbook::reference_count(events);
+        if (++run == 2) ++counts.others;
+        return counts;
+    };
+    workbook::Options options;
+    std::ostringstream out;
+    CHECK_THROWS_WITH_AS(workbook::run_and_report(flaky, sample, sizeof sample, "sample", options, out),
+                         "run 2 counted vowels=2 consonants=2 others=3 but run 1 counted vowels=2 consonants=2 others=2",
+                         workbook::ChapterError);
+}
+
+TEST_CASE("the usage line lists only the options a chapter takes") {
+    CHECK(workbook::usage(&fake, "99_fake") == "usage: 99_fake [--book PATH|-] [--runs N] [--limit N] [--json] [--help]");
+    workbook::Chapter batched = fake;
+    batched.takes_batch = true;
+    batched.variants = {"fiber", "ucontext"};
+    CHECK(workbook::usage(&batched, "x") ==
+          "usage: x [--book PATH|-] [--runs N] [--limit N] [--batch N] [--variant NAME] [--json] [--help]");
+}

@@ -1,0 +1,127 @@
+// `workbook run [CHAPTER...]`: the tour. Runs the chosen chapters (default: all, in the talk's
+// order) on one book, printing each chapter's output as its own program would, then a summary
+// table of counts and time per event, the comparison the whole talk is about.
+#include "workbook/book.hpp"
+#include "workbook/registry.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <vector>
+
+namespace {
+
+const workbook::Chapter* find_chapter(std::string_view name) {
+    int number = 0;
+    auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), number);
+    bool numeric = error == std::errc{} && end == name.data() + name.size();
+    for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
+        if ((numeric && chapter->number == number) || chapter->slug == name) return chapter;
+    }
+    return nullptr;
+}
+
+std::string chapter_list() {
+    std::string names;
+    for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
+        names += (names.empty() ? "" : ", ") + std::to_string(chapter->number);
+    }
+    return names;
+}
+
+struct Row {
+    const workbook::Chapter* chapter;
+    workbook::RunResult result{};
+    std::string status;  // "agrees", or what went wrong
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const char* program = "workbook run";
+    std::vector<const workbook::Chapter*> chosen;
+    workbook::Options options;
+    try {
+        options = workbook::parse_options(argc, argv, /*allow_positional=*/true);
+        if (options.help) {
+            std::cout << "The tour: runs the chosen chapters (default: all, in order) on one book, printing each\n"
+                         "chapter's own output, then a summary of counts and time per event.\n\n"
+                      << workbook::usage(nullptr, program)
+                      << "\n\nCHAPTER is a number (1, 01) or a folder name (01_serial); chapters here: "
+                      << chapter_list()
+                      << ".\nThe options are each chapter's own (see any chapter's --help); --batch and\n"
+                         "--variant reach only the chapters that take them.\n";
+            return 0;
+        }
+        for (const auto& name : options.positional) {
+            const workbook::Chapter* chapter = find_chapter(name);
+            if (chapter == nullptr) {
+                throw workbook::UsageError("no chapter '" + name + "' (chapters: " + chapter_list() + ")");
+            }
+            chosen.push_back(chapter);
+        }
+    } catch (const workbook::UsageError& error) {
+        std::cerr << program << ": " << error.what() << "; " << workbook::usage(nullptr, program) << '\n';
+        return 2;
+    }
+    if (chosen.empty()) chosen.assign(workbook::registered_chapters().begin(), workbook::registered_chapters().end());
+
+    std::optional<workbook::Book> book;
+    try {
+        book = workbook::Book::open(options.book);
+    } catch (const workbook::BookError& error) {
+        std::cerr << program << ": " << error.what() << '\n';
+        return 2;
+    }
+
+    std::vector<Row> rows;
+    for (const workbook::Chapter* chapter : chosen) {
+        Row row{chapter, {}, {}};
+        workbook::Options mine = options;  // --batch and --variant only where the chapter takes them
+        if (!chapter->takes_batch) mine.batch = 0;
+        bool has_variant = false;
+        for (auto name : chapter->variants) has_variant = has_variant || name == options.variant;
+        if (!has_variant) mine.variant.clear();
+        std::ostringstream out;
+        try {
+            if (!options.json && chapter->demonstrate != nullptr) {
+                chapter->demonstrate(out);
+                out << '\n';
+            }
+            row.result = workbook::run_and_report(*chapter, book->events(), book->size(), book->name(), mine, out);
+            auto expected = workbook::reference_count(book->events().first(row.result.events));
+            row.status = row.result.counts == expected ? "agrees" : "DISAGREES";
+        } catch (const std::exception& error) {
+            std::cerr << chapter->slug << ": " << error.what() << '\n';
+            row.status = "FAILED";
+        }
+        std::cout << (options.json || rows.empty() ? "" : "\n") << out.str() << std::flush;
+        rows.push_back(row);
+    }
+
+    bool all_good = true;
+    for (const Row& row : rows) all_good = all_good && row.status == "agrees";
+    if (!options.json) {
+        const Row* first = rows.front().chapter->number == 1 && rows.front().status == "agrees" ? &rows.front() : nullptr;
+        std::printf("\nSummary: %s, %zu events\n", book->name().c_str(), book->size());
+        std::printf("%-18s %-36s %10s %5s %11s %7s  %s\n", "chapter", "mechanism", "events", "runs", "ns/event",
+                    first ? "vs 01" : "", "counts");
+        for (const Row& row : rows) {
+            std::string ratio;
+            if (first && row.status == "agrees") {
+                char text[32];
+                std::snprintf(text, sizeof text, "%.1fx",
+                              row.result.seconds_per_event() / first->result.seconds_per_event());
+                ratio = text;
+            }
+            std::printf("%-18.*s %-36.*s %10llu %5d %11.1f %7s  %s\n", static_cast<int>(row.chapter->slug.size()),
+                        row.chapter->slug.data(), static_cast<int>(row.chapter->mechanism.size()),
+                        row.chapter->mechanism.data(), static_cast<unsigned long long>(row.result.events),
+                        row.result.runs, row.result.seconds_per_event() * 1e9, ratio.c_str(),
+                        row.status == "agrees" ? "agree with the reference count" : row.status.c_str());
+        }
+    }
+    return all_good ? 0 : 1;
+}
