@@ -1,0 +1,133 @@
+// Tests of exercise 02. Run them with `./workbook check 02`.
+#include "workers.hpp"
+
+#include "workbook/book.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cerrno>
+#include <csignal>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+// Integers in shared memory, so that the tests of run_workers() can see what each child did
+// without relying on the learner's SharedCounters.
+class SharedInts {
+public:
+    explicit SharedInts(std::size_t n) : n_(n) {
+        void* memory = ::mmap(nullptr, n * sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        REQUIRE(memory != MAP_FAILED);
+        ints_ = static_cast<int*>(memory);
+    }
+    ~SharedInts() { ::munmap(ints_, n_ * sizeof(int)); }
+    SharedInts(const SharedInts&) = delete;
+    SharedInts& operator=(const SharedInts&) = delete;
+    int& operator[](int i) { return ints_[i]; }
+
+private:
+    std::size_t n_;
+    int* ints_;
+};
+
+// True when this process has no child left, running or zombie.
+bool no_child_left() { return ::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD; }
+
+}  // namespace
+
+TEST_CASE("a child's additions to the shared counters are seen by the parent") {
+    exercise02::SharedCounters counters;
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        try {
+            counters.add(workbook::Letter::vowel, 3);
+            counters.add(workbook::Letter::other, 1);
+        } catch (...) {
+            ::_exit(1);
+        }
+        ::_exit(0);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    CHECK_MESSAGE(status == 0, "add() failed in the child");
+    CHECK_MESSAGE((counters.totals() == workbook::LetterTypes{3, 0, 1}),
+                  "the child's additions must land in memory it shares with the parent (MAP_SHARED)");
+}
+
+TEST_CASE("run_workers runs every worker once, at the same time, each with its own index") {
+    SharedInts ran(6);
+    exercise02::run_workers(5, [&](int worker) {
+        __atomic_add_fetch(&ran[worker], 1, __ATOMIC_RELEASE);
+        // Worker 0 waits (up to 10 seconds) until worker 4 has run, which happens only if they run at
+        // the same time; if it gives up, it says so in ran[5].
+        if (worker == 0) {
+            for (int waited = 0; __atomic_load_n(&ran[4], __ATOMIC_ACQUIRE) == 0; ++waited) {
+                if (waited == 100'000) {
+                    ran[5] = 1;
+                    break;
+                }
+                ::usleep(100);
+            }
+        }
+    });
+    for (int worker = 0; worker < 5; ++worker) CHECK_MESSAGE(ran[worker] == 1, "worker ", worker);
+    CHECK_MESSAGE(ran[5] == 0, "worker 0 waited 10 s for worker 4: start every worker before waiting for any");
+    CHECK_MESSAGE(no_child_left(), "every child must be waited for");
+}
+
+TEST_CASE("workers adding one event at a time, at the same moment, lose no count") {
+    exercise02::SharedCounters counters;
+    SharedInts started(1);
+    exercise02::run_workers(4, [&](int) {
+        // Start together (or after a second at most), so that the additions overlap.
+        __atomic_add_fetch(&started[0], 1, __ATOMIC_ACQ_REL);
+        for (int waited = 0; __atomic_load_n(&started[0], __ATOMIC_ACQUIRE) < 4 && waited < 10'000; ++waited) ::usleep(100);
+        for (int i = 0; i < 5'000'000; ++i) {
+            counters.add(workbook::Letter::consonant, 1);
+            asm volatile("" ::: "memory");  // one real addition per event: the compiler may not sum them up first
+        }
+    });
+    CHECK_MESSAGE((counters.totals() == workbook::LetterTypes{0, 20'000'000, 0}),
+                  "counts were lost: two processes read the same old value and both wrote old + 1 (a race"
+                  " shows up often, not always: a pass here does not prove add() safe)");
+}
+
+TEST_CASE("run_workers names a worker that threw, after waiting for every worker") {
+    SharedInts ran(4);
+    CHECK_THROWS_WITH_AS(exercise02::run_workers(4,
+                                                 [&](int worker) {
+                                                     ran[worker] = 1;
+                                                     if (worker == 2) throw std::runtime_error("bad slice");
+                                                 }),
+                         doctest::Contains("worker 2 exited with status 1"), std::runtime_error);
+    for (int worker = 0; worker < 4; ++worker) CHECK_MESSAGE(ran[worker] == 1, "worker ", worker, " did not run");
+    CHECK_MESSAGE(no_child_left(), "a failure must not leave the other children as zombies");
+}
+
+TEST_CASE("run_workers names a worker killed by a signal") {
+    CHECK_THROWS_WITH_AS(exercise02::run_workers(3,
+                                                 [](int worker) {
+                                                     if (worker == 1) ::raise(SIGKILL);
+                                                 }),
+                         doctest::Contains("worker 1 was killed by signal 9"), std::runtime_error);
+    CHECK(no_child_left());
+}
+
+TEST_CASE("count_with_workers agrees with the reference count, whatever the number of workers") {
+    auto book = workbook::Book::default_book(200'003);
+    const auto expected = workbook::reference_count(book.events());
+    for (int workers : {1, 2, 3, 8}) CHECK_MESSAGE(exercise02::count_with_workers(book.events(), workers) == expected,
+                                                   workers, " workers");
+    const unsigned char tiny[] = {'a', 'b', '!'};
+    CHECK_MESSAGE((exercise02::count_with_workers(tiny, 8) == workbook::LetterTypes{1, 1, 1}),
+                  "more workers than events: some slices are empty");
+    CHECK(no_child_left());
+}
+
+TEST_CASE("count_with_workers refuses fewer than one worker") {
+    const unsigned char book[] = {'a'};
+    CHECK_THROWS_AS(exercise02::count_with_workers(book, 0), std::invalid_argument);
+}
