@@ -14,6 +14,14 @@ namespace workbook {
 
 /// Loading a book failed. `what()` is one line naming the path and the reason, for example
 /// `cannot read book '/no/such/file': No such file or directory`.
+///
+/// \code
+/// try {
+///     auto book = workbook::Book::open("/no/such/file");
+/// } catch (const workbook::BookError& error) {
+///     std::cerr << error.what() << '\n';  // the runner prints this line and exits with status 2
+/// }
+/// \endcode
 class BookError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;

@@ -22,6 +22,7 @@ struct Counter {
     std::string name;         ///< what it counts, as in the talk's `Counter('vowel')`
     std::uint64_t count = 0;  ///< calls so far
 
+    /// A counter named `counter_name`, at zero.
     explicit Counter(std::string counter_name) : name(std::move(counter_name)) {}
     /// Counts one event; the event itself is ignored, as in the talk.
     void operator()(unsigned char /*event*/) noexcept { ++count; }

@@ -11,6 +11,10 @@
 namespace workbook {
 
 /// The default book's size: 5,590,193 bytes, the size of the talk's Complete Works.
+///
+/// \code
+/// assert(workbook::Book::default_book().size() == workbook::default_book_size);
+/// \endcode
 inline constexpr std::size_t default_book_size = 5'590'193;
 
 /// Writes an endless, deterministic, English-like text: verse lines of common words, speakers'
@@ -42,6 +46,12 @@ private:
 };
 
 /// Writes the first `size` bytes of the default book to `out`, in chunks, so any size fits.
+/// `./workbook corpus --size N` is this function.
+///
+/// \code
+/// std::ofstream file("book.txt", std::ios::binary);
+/// workbook::write_default_book(file, 1'000'000);  // the first million bytes
+/// \endcode
 void write_default_book(std::ostream& out, std::uint64_t size);
 
 }  // namespace workbook

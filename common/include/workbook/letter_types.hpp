@@ -11,10 +11,29 @@
 namespace workbook {
 
 /// The events of a run: the bytes of a book, one event per byte, as in the talk's Python 2.
+/// A view, not a copy: the Book owns the bytes.
+///
+/// \code
+/// const unsigned char bytes[] = {'H', 'i', '!'};
+/// workbook::Events events{bytes};
+/// for (unsigned char c : events) std::cout << c;  // Hi!
+/// \endcode
 using Events = std::span<const unsigned char>;
 
-/// The three classes of event the talk dispatches on.
-enum class Letter : std::uint8_t { vowel, consonant, other };
+/// The three classes of event the talk dispatches on: which counter an event goes to.
+///
+/// \code
+/// switch (workbook::classify('x')) {
+///     case workbook::Letter::vowel: std::puts("vowel"); break;
+///     case workbook::Letter::consonant: std::puts("consonant"); break;  // this one
+///     case workbook::Letter::other: std::puts("other"); break;
+/// }
+/// \endcode
+enum class Letter : std::uint8_t {
+    vowel,      ///< one of `aeiouAEIOU`
+    consonant,  ///< any other ASCII letter
+    other,      ///< any other byte, 0-255
+};
 
 namespace detail {
 constexpr std::array<Letter, 256> make_letter_table() {
@@ -68,9 +87,11 @@ struct LetterTypes {
 };
 
 /// The reference count every chapter is checked against: one table look-up per byte, no dispatch.
+/// It is also the floor of the benchmark: what counting costs when reaching a counter costs nothing.
 ///
 /// \code
-/// auto counts = workbook::reference_count(book.events());
+/// auto book = workbook::Book::default_book();
+/// std::cout << workbook::reference_count(book.events());  // vowels=1452753 consonants=2361642 others=1775798
 /// \endcode
 LetterTypes reference_count(Events events) noexcept;
 

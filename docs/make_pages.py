@@ -1,0 +1,357 @@
+#!/usr/bin/env python3
+"""Turns the chapters' and exercises' READMEs into Doxygen pages, in the talk's order.
+
+A README is written for GitHub first; this script makes it a course page:
+
+- its first line, `# Title`, becomes the page title with an explicit anchor (`{#chapter05}`,
+  `{#exercise05}`), whatever anchor the README had;
+- a line `<!-- snippet FILE TAG -->` (invisible on GitHub) becomes `\\snippet`, so the page shows the
+  code between the `//! [TAG]` markers of FILE (a path relative to the README), as compiled;
+- a line `<!-- diagram NAME: caption -->` shows docs/diagrams/NAME.dot (when Graphviz is there);
+- links to other READMEs become links to their pages; links to common/'s headers go to their API
+  pages; other relative links (source files) keep their text, since the page shows the code;
+- previous/next links and the link between a chapter and its exercise are added.
+
+It also writes the two index pages (`chapters`, `exercises`) and the benchmark page, which shows the
+chart and table `./workbook bench` wrote, when there are any.
+
+Usage: make_pages.py --source ROOT --out DIR [--bench DIR]
+Errors are one line on stderr and exit status 1.
+"""
+
+import argparse
+import csv
+import datetime
+import math
+import os
+import re
+import shutil
+import sys
+
+FOLDER = re.compile(r"^(\d\d)_[A-Za-z0-9_]+$")
+TITLE = re.compile(r"^#\s+(.*?)\s*(\{#[A-Za-z0-9_]+\})?\s*$")
+SNIPPET = re.compile(r"^\s*<!--\s*snippet\s+(\S+)\s+(\S+)\s*-->\s*$")
+DIAGRAM = re.compile(r"^\s*<!--\s*diagram\s+([A-Za-z0-9_]+)\s*:\s*(.*?)\s*-->\s*$")
+FENCE = re.compile(r"^\s*(```|~~~)")
+LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")
+# Doxygen 1.9 reads `text' as a quotation, so a one-backtick code span holding a quote breaks; a
+# two-backtick span means the same on GitHub and in Doxygen.
+QUOTED_CODE = re.compile(r"(?<!`)`([^`]*'[^`]*)`(?!`)")
+MECHANISM = re.compile(r'\.mechanism\s*=\s*"((?:[^"\\]|\\.)*)"')
+SNIPPET_TYPES = (".cpp", ".hpp", ".py")
+
+# The chart and table ./workbook bench writes (bench/main.cpp), in the order they are looked for.
+BENCH_CHARTS = ("chart.svg", "cost_per_event.svg")
+BENCH_TABLES = ("bench.csv",)
+BENCH_COLUMNS = ("label", "implementation", "mechanism", "ns_per_event", "ratio_to_01", "events", "runs",
+                 "target_status")
+MAP_ROW = re.compile(r"^\|.*\\ref (chapter\d\d)\b")
+
+
+class PageError(Exception):
+    """A README that cannot become a page; the message names the file and the fix."""
+
+
+class Unit:
+    """One chapter or exercise folder with a README."""
+
+    def __init__(self, kind, root, folder):
+        self.kind = kind  # "chapter" or "exercise"
+        self.folder = folder  # e.g. "05_feed_counter"
+        self.number = folder[:2]
+        self.dir = os.path.join(root, kind + "s", folder)
+        self.readme = os.path.join(self.dir, "README.md")
+        self.anchor = f"{kind}{self.number}"
+        with open(self.readme, encoding="utf-8") as f:
+            self.lines = f.read().splitlines()
+        while self.lines and not self.lines[0].strip():
+            self.lines.pop(0)
+        match = TITLE.match(self.lines[0]) if self.lines else None
+        if not match:
+            raise PageError(f"{rel(root, self.readme)}: the first line must be the page title, "
+                            f"e.g. '# {kind.capitalize()} {self.number}: ...'")
+        self.title = match.group(1)
+
+
+def rel(root, path):
+    return os.path.relpath(path, root)
+
+
+def units(root, kind):
+    base = os.path.join(root, kind + "s")
+    if not os.path.isdir(base):
+        return []
+    found = []
+    for folder in sorted(os.listdir(base)):
+        if FOLDER.match(folder) and os.path.isfile(os.path.join(base, folder, "README.md")):
+            found.append(Unit(kind, root, folder))
+    return found
+
+
+def mechanism(unit):
+    """The chapter's `.mechanism = "..."`, as the runner and the tour print it."""
+    for name in sorted(os.listdir(unit.dir)):
+        if name.endswith(".cpp"):
+            with open(os.path.join(unit.dir, name), encoding="utf-8") as f:
+                match = MECHANISM.search(f.read())
+            if match:
+                return match.group(1).replace('\\"', '"')
+    return ""
+
+
+def escape_title(text):
+    return text.replace('"', "'")
+
+
+def ref(target, text=None):
+    """A \\ref to a page; always with its text, so that punctuation after it stays out of the name."""
+    if isinstance(target, Unit):
+        target, text = target.anchor, text or target.title
+    return f'\\ref {target} "{escape_title(text)}"'
+
+
+class Converter:
+    def __init__(self, root, by_path):
+        self.root = root
+        self.by_path = by_path  # README path -> Unit
+        self.headers = os.path.join(root, "common", "include", "workbook")
+
+    def link(self, unit, match):
+        bang, text, target = match.groups()
+        if bang or re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith(("#", "@ref")):
+            return match.group(0)  # images, web links and links inside the page stay as they are
+        path, _, fragment = target.partition("#")
+        full = os.path.normpath(os.path.join(unit.dir, path))
+        if full in self.by_path:
+            return f"[{text}](@ref {self.by_path[full].anchor})"
+        if full == os.path.join(self.root, "README.md"):
+            return f"[{text}](@ref index)"
+        if os.path.dirname(full) == self.headers and full.endswith(".hpp"):
+            return f"[{text}](@ref {os.path.basename(full)})"
+        if unit.kind == "exercise" and full.startswith(os.path.join(self.root, "solutions") + os.sep):
+            return text  # an exercise page never leads to its solution
+        return text  # a source file or folder: the page shows the code that matters
+
+    def snippet(self, unit, file, tag, readme_line):
+        full = os.path.normpath(os.path.join(unit.dir, file))
+        where = f"{rel(self.root, unit.readme)}:{readme_line}"
+        allowed = [os.path.join(self.root, "common", "include")]
+        allowed.append(unit.dir if unit.kind == "exercise" else os.path.join(self.root, "chapters"))
+        if not any(full.startswith(a + os.sep) for a in allowed):
+            raise PageError(f"{where}: snippet file '{file}' is outside "
+                            f"{' and '.join(rel(self.root, a) + '/' for a in allowed)}")
+        if not full.endswith(SNIPPET_TYPES):
+            raise PageError(f"{where}: snippet file '{file}' is not a {'/'.join(SNIPPET_TYPES)} file")
+        if not os.path.isfile(full):
+            raise PageError(f"{where}: snippet file '{file}' does not exist")
+        with open(full, encoding="utf-8") as f:
+            markers = sum(1 for line in f if f"[{tag}]" in line)
+        if markers < 2:
+            raise PageError(f"{where}: '{file}' has no pair of '[{tag}]' markers "
+                            f"(e.g. '//! [{tag}]' before and after the code to show)")
+        return f"\\snippet {rel(self.root, full)} {tag}"
+
+    def body(self, unit):
+        out, in_fence = [], False
+        for number, line in enumerate(unit.lines[1:], start=2):
+            if FENCE.match(line):
+                in_fence = not in_fence
+                out.append(line)
+                continue
+            if in_fence:
+                out.append(line)
+                continue
+            snippet = SNIPPET.match(line)
+            diagram = DIAGRAM.match(line)
+            if snippet:
+                out.append(self.snippet(unit, snippet.group(1), snippet.group(2), number))
+            elif diagram:
+                name, caption = diagram.groups()
+                if not os.path.isfile(os.path.join(self.root, "docs", "diagrams", name + ".dot")):
+                    raise PageError(f"{rel(self.root, unit.readme)}:{number}: no docs/diagrams/{name}.dot")
+                out += ["\\if HAVE_DOT", f'\\dotfile {name}.dot "{escape_title(caption)}"',
+                        "\\else", "(Install Graphviz and rebuild the docs to see the diagram here.)",
+                        "\\endif"]
+            else:
+                line = QUOTED_CODE.sub(lambda m: f"``{m.group(1)}``", line)
+                out.append(LINK.sub(lambda m: self.link(unit, m), line))
+        if in_fence:
+            raise PageError(f"{rel(self.root, unit.readme)}: a code fence is never closed")
+        return out
+
+
+def nav(items, index, label):
+    """Previous / next links, in the talk's order."""
+    parts = []
+    if index > 0:
+        parts.append(f'<span class="course-prev">&larr; {ref(items[index - 1])}</span>')
+    parts.append(f'<span class="course-up">{ref(label[0], label[1])}</span>')
+    if index + 1 < len(items):
+        parts.append(f'<span class="course-next">{ref(items[index + 1])} &rarr;</span>')
+    return ['<div class="course-nav">', " ".join(parts), "</div>"]
+
+
+def write(path, lines):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def chapter_page(conv, chapters, exercises, index):
+    unit = chapters[index]
+    exercise = exercises.get(unit.number)
+    headings = sum(1 for line in unit.lines if line.startswith("## "))
+    lines = [f"# {unit.title} {{#{unit.anchor}}}", ""]
+    top = [f"Chapter {int(unit.number)} of {len(chapters)}"]
+    if exercise:
+        top.append(f"its exercise: {ref(exercise)}")
+    lines += ['<div class="course-where">', " &middot; ".join(top), "</div>", ""]
+    if headings >= 3:
+        lines += ["\\tableofcontents", ""]
+    lines += conv.body(unit)
+    lines += [""]
+    if exercise:
+        lines += ["## Your turn", "",
+                  f"Try {ref(exercise)}: `./workbook check {unit.number}` tells you where you are, "
+                  f"`./workbook hint {unit.number}` gives a hint.", ""]
+    lines += nav(chapters, index, ("chapters", "All chapters"))
+    return lines
+
+
+def exercise_page(conv, exercises, chapters, index):
+    unit = exercises[index]
+    chapter = chapters.get(unit.number)
+    lines = [f"# {unit.title} {{#{unit.anchor}}}", ""]
+    top = [f"Exercise {int(unit.number)} of {len(exercises)}"]
+    if chapter:
+        top.append(f"after {ref(chapter)}")
+    lines += ['<div class="course-where">', " &middot; ".join(top), "</div>", ""]
+    lines += conv.body(unit)
+    lines += ["", f"Check your work with `./workbook check {unit.number}`; stuck? `./workbook hint {unit.number}`.",
+              ""]
+    lines += nav(exercises, index, ("exercises", "All exercises"))
+    return lines
+
+
+def index_pages(chapters, exercises):
+    chapter_list = ["# The chapters {#chapters}", "",
+                    "The talk's program, rewritten once per chapter, in the talk's order. Each page says which "
+                    "step of the talk it retells, shows the C++ next to the Python idea, pulls the key code "
+                    "from the chapter's own source, and gives what the mechanism costs per event, measured.",
+                    ""]
+    for unit in chapters:
+        what = mechanism(unit)
+        chapter_list.append(f"- \\subpage {unit.anchor}" + (f" &mdash; {what}" if what else ""))
+    exercise_list = ["# The exercises {#exercises}", "",
+                     "One exercise per chapter, each a real step beyond it. Every exercise is a folder "
+                     "`exercises/NN_name/` with a statement, a stub that compiles and tests that start red; "
+                     "`./workbook check` runs the tests and shows your progress, `./workbook hint NN` gives a "
+                     "hint. Reference solutions are kept apart, in `solutions/`, and are not shown here.",
+                     ""]
+    if not exercises:
+        exercise_list.append("No exercises yet.")
+    for unit in exercises:
+        exercise_list.append(f"- \\subpage {unit.anchor}")
+    return chapter_list, exercise_list
+
+
+def bench_page(bench, out):
+    lines = ["# What each mechanism costs {#benchmark}", "",
+             "`./workbook bench` runs every chapter on the same book, several times, and measures the time "
+             "per event; the chart and the table below come from its last run on this machine "
+             "(the figures in each chapter's page were measured by its author the same way).", ""]
+    chart = next((c for c in BENCH_CHARTS if bench and os.path.isfile(os.path.join(bench, c))), None)
+    table = next((t for t in BENCH_TABLES if bench and os.path.isfile(os.path.join(bench, t))), None)
+    if not chart and not table:
+        lines += ["No benchmark has run in this build folder yet. Run `./workbook bench`, then "
+                  "`./workbook docs`, and its chart of the cost per event of every chapter appears here."]
+        return lines
+    if chart:
+        shutil.copy(os.path.join(bench, chart), os.path.join(out, chart))
+        when = datetime.datetime.fromtimestamp(os.path.getmtime(os.path.join(bench, chart)))
+        lines += [f'\\image html {chart} "Cost per event of each chapter (log scale), '
+                  f'measured {when:%Y-%m-%d %H:%M}"', ""]
+    if table:
+        with open(os.path.join(bench, table), newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        columns = [c for c in BENCH_COLUMNS if rows and c in rows[0]]
+        if columns:
+            lines += ["", "| " + " | ".join(c.replace("_", " ") for c in columns) + " |",
+                      "|" + "---|" * len(columns)]
+            for row in rows:
+                cells = [number_cell(row.get(c) or "") for c in columns]
+                lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def number_cell(text):
+    """Figures to three significant digits; text as it is, safe inside a table."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text.replace("|", "/")
+    if not math.isfinite(value):
+        return ""
+    return str(int(value)) if value == int(value) else f"{value:.3g}"
+
+
+def main_page(root, chapters):
+    """docs/mainpage.md with its map of the chapters matching the chapters that exist: a row for
+    a chapter that has no page is left out, and a chapter missing from the map gets a plain row."""
+    with open(os.path.join(root, "docs", "mainpage.md"), encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    anchors = {u.anchor: u for u in chapters}
+    out, mapped, last_row = [], set(), None
+    for line in lines:
+        match = MAP_ROW.match(line)
+        if match:
+            if match.group(1) not in anchors:
+                continue
+            mapped.add(match.group(1))
+            last_row = len(out)
+        out.append(line)
+    missing = [u for u in chapters if u.anchor not in mapped]
+    if missing and last_row is None:
+        raise PageError("docs/mainpage.md has no map of the chapters (rows with \\ref chapterNN)")
+    for u in missing:
+        print(f"make_pages: note: docs/mainpage.md's map has no row for {u.anchor}; a plain one is added")
+    rows = [f"| {u.number} | {ref(u)} | {mechanism(u)} | (see its page) | (see its page) |" for u in missing]
+    return out[:last_row + 1] + rows + out[last_row + 1:] if rows else out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--bench")
+    args = parser.parse_args()
+    root = os.path.abspath(args.source)
+
+    chapters = units(root, "chapter")
+    exercises = units(root, "exercise")
+    by_path = {u.readme: u for u in chapters + exercises}
+    conv = Converter(root, by_path)
+
+    # Written to a fresh folder, so a removed chapter leaves no page behind.
+    if os.path.isdir(args.out):
+        shutil.rmtree(args.out)
+    os.makedirs(args.out)
+    exercise_by_number = {u.number: u for u in exercises}
+    chapter_by_number = {u.number: u for u in chapters}
+    for i, unit in enumerate(chapters):
+        write(os.path.join(args.out, unit.anchor + ".md"), chapter_page(conv, chapters, exercise_by_number, i))
+    for i, unit in enumerate(exercises):
+        write(os.path.join(args.out, unit.anchor + ".md"), exercise_page(conv, exercises, chapter_by_number, i))
+    chapter_list, exercise_list = index_pages(chapters, exercises)
+    write(os.path.join(args.out, "chapters.md"), chapter_list)
+    write(os.path.join(args.out, "exercises.md"), exercise_list)
+    write(os.path.join(args.out, "benchmark.md"), bench_page(args.bench, args.out))
+    write(os.path.join(args.out, "mainpage.md"), main_page(root, chapters))
+    print(f"make_pages: {len(chapters)} chapter pages, {len(exercises)} exercise pages")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except (PageError, OSError, UnicodeDecodeError) as error:
+        print(f"make_pages: {error}", file=sys.stderr)
+        sys.exit(1)
