@@ -34,9 +34,9 @@ SNIPPET = re.compile(r"^\s*<!--\s*snippet\s+(\S+)\s+(\S+)\s*-->\s*$")
 DIAGRAM = re.compile(r"^\s*<!--\s*diagram\s+([A-Za-z0-9_]+)\s*:\s*(.*?)\s*-->\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
 LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")
-# Doxygen 1.9 reads `text' as a quotation, so a one-backtick code span holding a quote breaks; a
-# two-backtick span means the same on GitHub and in Doxygen.
-QUOTED_CODE = re.compile(r"(?<!`)`([^`]*'[^`]*)`(?!`)")
+CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
+# Outside code, Doxygen reads @word and \word as commands; on GitHub they are plain text.
+COMMAND_LIKE = re.compile(r"(?<![\\\w])([@\\])(?=[A-Za-z])")
 MECHANISM = re.compile(r'\.mechanism\s*=\s*"((?:[^"\\]|\\.)*)"')
 SNIPPET_TYPES = (".cpp", ".hpp", ".py")
 
@@ -173,11 +173,24 @@ class Converter:
                         "\\else", "(Install Graphviz and rebuild the docs to see the diagram here.)",
                         "\\endif"]
             else:
-                line = QUOTED_CODE.sub(lambda m: f"``{m.group(1)}``", line)
-                out.append(LINK.sub(lambda m: self.link(unit, m), line))
+                out.append(LINK.sub(lambda m: self.link(unit, m), inline_text(line)))
         if in_fence:
             raise PageError(f"{rel(self.root, unit.readme)}: a code fence is never closed")
         return out
+
+
+def inline_text(line):
+    """A README line as Doxygen should read it, meaning what it means on GitHub."""
+    out, end = [], 0
+    for span in CODE_SPAN.finditer(line):
+        out.append(COMMAND_LIKE.sub(r"\\\1", line[end:span.start()]))
+        fence, code = span.groups()
+        # Doxygen 1.9 reads `text' as a quotation, so a one-backtick span holding a quote breaks;
+        # two backticks mean the same on GitHub and in Doxygen.
+        out.append(f"``{code}``" if fence == "`" and "'" in code else span.group(0))
+        end = span.end()
+    out.append(COMMAND_LIKE.sub(r"\\\1", line[end:]))
+    return "".join(out)
 
 
 def nav(items, index, label):
@@ -226,8 +239,7 @@ def exercise_page(conv, exercises, chapters, index):
         top.append(f"after {ref(chapter)}")
     lines += ['<div class="course-where">', " &middot; ".join(top), "</div>", ""]
     lines += conv.body(unit)
-    lines += ["", f"Check your work with `./workbook check {unit.number}`; stuck? `./workbook hint {unit.number}`.",
-              ""]
+    lines += [""]
     lines += nav(exercises, index, ("exercises", "All exercises"))
     return lines
 

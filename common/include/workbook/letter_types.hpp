@@ -8,6 +8,9 @@
 #include <ostream>
 #include <span>
 
+/// The workbook's library, `common/`: what every chapter shares (the book, the classifier, the
+/// counters, the runner) and the two coroutine types built for the course, Generator and Greenlet.
+/// The course's page \ref library introduces it.
 namespace workbook {
 
 /// The events of a run: the bytes of a book, one event per byte, as in the talk's Python 2.
