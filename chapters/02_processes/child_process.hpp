@@ -1,0 +1,137 @@
+// The tools chapters 02 and 03 share for child processes: a counter in memory shared with them (the
+// talk's multiprocessing.Value), reaping a child and saying how it ended, and catching Ctrl-C so that
+// the parent reaps its children before it dies. Chapter 03 includes this header from here: it is
+// chapter 02 plus one idea.
+#pragma once
+
+#include "workbook/runner.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <sys/mman.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+namespace workbook::processes {
+
+// A counter lives in memory shared with child processes and is updated by them through
+// std::atomic_ref. Only a lock-free atomic works across processes: a lock-based one would take a lock
+// in a table private to each process.
+static_assert(std::atomic_ref<std::uint64_t>::is_always_lock_free);
+
+//! [shared_counters]
+// The talk's three `multiprocessing.Value('i', 0)`: three integers in one anonymous shared mapping,
+// which a forked child shares with its parent instead of getting a copy-on-write copy.
+class SharedCounters {
+public:
+    SharedCounters() {
+        void* memory = ::mmap(nullptr, sizeof(Counts), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (memory == MAP_FAILED) throw ChapterError(std::string("cannot map shared memory: ") + std::strerror(errno));
+        counts_ = new (memory) Counts{};
+    }
+    ~SharedCounters() { ::munmap(counts_, sizeof(Counts)); }
+    SharedCounters(const SharedCounters&) = delete;
+    SharedCounters& operator=(const SharedCounters&) = delete;
+
+    std::uint64_t& operator[](Letter letter) noexcept { return counts_->count[static_cast<int>(letter)]; }
+
+private:
+    struct Counts {
+        alignas(std::atomic_ref<std::uint64_t>::required_alignment) std::uint64_t count[3];
+    };
+    Counts* counts_;
+};
+
+// The talk's `MCount`: a named counter whose count is one of the shared integers. Any process that
+// calls it counts into the same integer.
+struct MCount {
+    std::string_view name;
+    std::uint64_t* count;
+
+    void operator()(unsigned char /*event*/) const noexcept { add(1); }
+    void add(std::uint64_t events) const noexcept {
+        std::atomic_ref<std::uint64_t>(*count).fetch_add(events, std::memory_order_relaxed);
+    }
+    std::uint64_t value() const noexcept { return std::atomic_ref<std::uint64_t>(*count).load(); }
+};
+//! [shared_counters]
+
+// Waits for the child `pid` to end and returns its wait status. A signal that interrupts the wait
+// does not end it: the child must be reaped, or it stays a zombie.
+inline int reap(pid_t pid) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) throw ChapterError("cannot wait for child process " + std::to_string(pid) + ": " + std::strerror(errno));
+    }
+    return status;
+}
+
+// How a child ended, for error messages: "exited with status 3", "was killed by signal 9 (Killed)".
+inline std::string describe_end(int status) {
+    if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) {
+        return "was killed by signal " + std::to_string(WTERMSIG(status)) + " (" + ::strsignal(WTERMSIG(status)) + ")";
+    }
+    return "ended with wait status " + std::to_string(status);
+}
+
+inline bool ended_well(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+
+//! [interrupt_guard]
+// Ctrl-C sends SIGINT to the whole foreground process group: the parent *and* its children. If the
+// parent simply died, a child it had not reaped would be left to init (an orphan, then a zombie until
+// init reaps it, which a container's init may never do). So while children run, SIGINT and SIGTERM
+// only set a flag; the parent notices it, ends and reaps its children, then dies of the same signal
+// with the old disposition restored, so its own parent (a shell) sees "killed by SIGINT" as usual.
+class InterruptGuard {
+public:
+    InterruptGuard() {
+        caught_ = 0;
+        struct sigaction action {};
+        action.sa_handler = [](int signal) { caught_ = signal; };
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = 0;  // no SA_RESTART: a blocked waitpid or write returns EINTR and we look
+        for (int i = 0; i < 2; ++i) {
+            ::sigaction(signals_[i], nullptr, &old_[i]);
+            // A signal the user chose to ignore (nohup, a background job) stays ignored.
+            installed_[i] = old_[i].sa_handler != SIG_IGN && ::sigaction(signals_[i], &action, nullptr) == 0;
+        }
+    }
+    ~InterruptGuard() { restore(); }
+    InterruptGuard(const InterruptGuard&) = delete;
+    InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+    // The signal caught since construction, or 0.
+    static int caught() noexcept { return caught_; }
+
+    // Call once every child is reaped: restores the old dispositions and raises the caught signal
+    // again, which normally ends the process. If a handler of the caller's returns instead, the
+    // run is over all the same.
+    [[noreturn]] void die_of_caught_signal() {
+        int signal = caught_;
+        restore();
+        ::raise(signal);
+        throw ChapterError(std::string("interrupted by signal ") + std::to_string(signal) + " (" + ::strsignal(signal) + ")");
+    }
+
+private:
+    void restore() noexcept {
+        for (int i = 0; i < 2; ++i) {
+            if (installed_[i]) ::sigaction(signals_[i], &old_[i], nullptr);
+            installed_[i] = false;
+        }
+    }
+
+    static inline volatile std::sig_atomic_t caught_ = 0;
+    static constexpr int signals_[2] = {SIGINT, SIGTERM};
+    struct sigaction old_[2] {};
+    bool installed_[2] = {false, false};
+};
+//! [interrupt_guard]
+
+}  // namespace workbook::processes

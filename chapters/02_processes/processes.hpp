@@ -1,0 +1,18 @@
+// Chapter 02's interface, for its program, its tests and chapter 03.
+#pragma once
+
+#include "workbook/runner.hpp"
+
+namespace workbook::chapter02 {
+
+// How each event's process is started: `fork` copies the parent's page tables, `vfork` borrows the
+// parent's memory and suspends the parent until the child exits.
+enum class Start { fork, vfork };
+
+// The talk's `process_test`: one child process per event, which counts into memory shared with the
+// parent and exits; the parent waits for it before the next event. Throws ChapterError when a process
+// cannot be started or does not end well. SIGINT or SIGTERM during the run: the running child is
+// reaped first, then the process dies of that signal.
+LetterTypes process_test(Events book, Start start, Progress* progress = nullptr);
+
+}  // namespace workbook::chapter02

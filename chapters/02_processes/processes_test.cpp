@@ -1,0 +1,90 @@
+// Chapter 02's own tests: the counts, and what a process per event must never do: leave a child
+// behind, hang or half-succeed when fork fails, or leave a zombie when interrupted.
+#include "processes.hpp"
+
+#include "child_testing.hpp"
+
+#include "workbook/book.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <csignal>
+#include <string>
+#include <sys/wait.h>
+#include <vector>
+
+using workbook::chapter02::process_test;
+using workbook::chapter02::Start;
+using workbook::testing::in_child;
+using workbook::testing::interrupt_mid_run;
+using workbook::testing::limit_processes;
+using workbook::testing::no_child_remains;
+
+namespace {
+
+std::vector<unsigned char> every_byte_value() {
+    std::vector<unsigned char> bytes;
+    for (int byte = 0; byte < 256; ++byte) bytes.push_back(static_cast<unsigned char>(byte));
+    return bytes;
+}
+
+}  // namespace
+
+TEST_CASE("a process per event counts every byte value into the right counter, with fork and with vfork") {
+    auto bytes = every_byte_value();
+    for (Start start : {Start::fork, Start::vfork}) {
+        CHECK(process_test(bytes, start) == workbook::reference_count(bytes));
+    }
+    CHECK(process_test({}, Start::fork) == workbook::LetterTypes{});
+}
+
+TEST_CASE("no child process remains after a run") {
+    REQUIRE(no_child_remains());
+    auto book = workbook::Book::default_book(500);
+    for (Start start : {Start::fork, Start::vfork}) {
+        CHECK(process_test(book.events(), start) == workbook::reference_count(book.events()));
+        CHECK(no_child_remains());
+    }
+}
+
+TEST_CASE("a failed fork stops the run with a clear error and leaves no child behind") {
+    for (Start start : {Start::fork, Start::vfork}) {
+        INFO("vfork: ", start == Start::vfork);
+        auto run = in_child([start](std::string& message) {
+            if (message = limit_processes(1); !message.empty()) return 2;
+            auto book = workbook::Book::default_book(100);
+            try {
+                process_test(book.events(), start);
+                message = "the run succeeded although no process could be started";
+                return 3;
+            } catch (const workbook::ChapterError& error) {
+                message = error.what();
+            }
+            return no_child_remains() ? 0 : 4;
+        });
+        CHECK(run.message == std::string("cannot start the process for event 1 of 100: ") +
+                                 (start == Start::fork ? "fork" : "vfork") + " failed: Resource temporarily unavailable");
+        CHECK(WIFEXITED(run.status));
+        CHECK(WEXITSTATUS(run.status) == 0);
+    }
+}
+
+TEST_CASE("Ctrl-C or SIGTERM mid-run reaps the running child, then dies of that signal, leaving no orphan") {
+    struct Case {
+        Start start;
+        int signal;
+        bool whole_group;  // Ctrl-C signals the whole foreground process group; `kill PID` one process
+    };
+    auto book = workbook::Book::default_book(1'000'000);  // minutes of work: it cannot end first
+    for (Case c : {Case{Start::fork, SIGINT, true}, Case{Start::vfork, SIGINT, true}, Case{Start::fork, SIGTERM, false},
+                   Case{Start::vfork, SIGTERM, false}}) {
+        INFO("vfork: ", c.start == Start::vfork, ", signal ", c.signal, ", to the whole group: ", c.whole_group);
+        int status = interrupt_mid_run([&] { process_test(book.events(), c.start); }, c.signal, c.whole_group,
+                                       std::chrono::milliseconds(300));
+        CHECK(WIFSIGNALED(status));
+        CHECK(WTERMSIG(status) == c.signal);
+        CHECK(no_child_remains());
+        while (::waitpid(-1, nullptr, WNOHANG) > 0) {}  // so that one failure does not fail the next case
+    }
+}

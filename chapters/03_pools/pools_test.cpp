@@ -1,0 +1,192 @@
+// Chapter 03's own tests: batching changes nothing but the cost, KILL is what ends a worker, and a
+// worker that dies, a fork that fails or a Ctrl-C never leaves the parent hanging or a child behind.
+#include "pools.hpp"
+
+#include "../02_processes/child_testing.hpp"
+
+#include "workbook/book.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <csignal>
+#include <string>
+#include <thread>
+#include <vector>
+
+using workbook::chapter03::Pool;
+using workbook::chapter03::PoolOptions;
+using workbook::chapter03::pool_test;
+using workbook::chapter03::ProcTuple;
+using workbook::testing::in_child;
+using workbook::testing::interrupt_mid_run;
+using workbook::testing::limit_processes;
+using workbook::testing::no_child_remains;
+
+namespace {
+
+std::vector<unsigned char> every_byte_value(int repeats) {
+    std::vector<unsigned char> bytes;
+    for (int r = 0; r < repeats; ++r) {
+        for (int byte = 0; byte < 256; ++byte) bytes.push_back(static_cast<unsigned char>((byte * 7 + r) & 0xFF));
+    }
+    return bytes;
+}
+
+PoolOptions options_for(Pool pool, std::size_t batch = 1) {
+    PoolOptions options;
+    options.pool = pool;
+    options.batch = batch;
+    return options;
+}
+
+// Runs `pool_test` on a book large enough that the parent is still sending when `hook` strikes,
+// and returns the error it reported ("" if none). An alarm fails the test instead of hanging it.
+std::string failure_of(Pool pool, std::size_t batch, std::function<void(std::span<const pid_t>)> hook) {
+    static const auto book = workbook::Book::default_book(2'000'000);
+    PoolOptions options = options_for(pool, batch);
+    options.on_started = std::move(hook);
+    ::alarm(60);
+    std::string error;
+    try {
+        pool_test(book.events(), options);
+    } catch (const workbook::ChapterError& e) {
+        error = e.what();
+    }
+    ::alarm(0);
+    return error;
+}
+
+}  // namespace
+
+TEST_CASE("--batch gives the same counts as unbatched, for the per-class workers and the shared pool") {
+    auto bytes = every_byte_value(64);
+    auto sample = workbook::Book::default_book(100'000);
+    for (Pool pool : {Pool::per_class, Pool::shared}) {
+        for (std::size_t batch : {1, 2, 7, 4096, 5000, 1 << 20}) {
+            INFO("shared pool: ", pool == Pool::shared, ", batch ", batch);
+            CHECK(pool_test(bytes, options_for(pool, batch)) == workbook::reference_count(bytes));
+            CHECK(pool_test(sample.events(), options_for(pool, batch)) == workbook::reference_count(sample.events()));
+        }
+        CHECK(pool_test({}, options_for(pool)) == workbook::LetterTypes{});
+    }
+}
+
+TEST_CASE("no child process remains after a run") {
+    REQUIRE(no_child_remains());
+    auto book = workbook::Book::default_book(20'000);
+    for (Pool pool : {Pool::per_class, Pool::shared}) {
+        CHECK(pool_test(book.events(), options_for(pool, 64)) == workbook::reference_count(book.events()));
+        CHECK(no_child_remains());
+    }
+}
+
+TEST_CASE("the KILL sentinel is what stops a worker: without it the worker waits, or fails at end-of-file") {
+    workbook::processes::SharedCounters shared;
+    {
+        ProcTuple worker({"vowel", &shared[workbook::Letter::vowel]}, 4);
+        for (unsigned char c : std::string("aeiouAEIOU")) worker.put(c);
+        worker.flush();
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        CHECK(::waitpid(worker.pid(), nullptr, WNOHANG) == 0);  // still waiting for more
+        worker.put_kill();
+        CHECK_NOTHROW(worker.join());
+        CHECK(no_child_remains());
+    }
+    CHECK(shared[workbook::Letter::vowel] == 10);
+    {
+        ProcTuple worker({"other", &shared[workbook::Letter::other]}, 1);
+        worker.put('!');
+        const auto pid = std::to_string(worker.pid());
+        worker.close();
+        const std::string expected = "worker 'other' (pid " + pid + ") failed: it exited with status 3 (its pipe closed before KILL)";
+        CHECK_THROWS_WITH_AS(worker.join(), expected.c_str(), workbook::ChapterError);
+        CHECK(no_child_remains());
+    }
+    CHECK(shared[workbook::Letter::other] == 1);
+}
+
+TEST_CASE("a worker killed mid-run is reported by name, not hung on, and no child remains") {
+    for (std::size_t batch : {1, 4096}) {
+        INFO("batch ", batch);
+        pid_t victim = 0;
+        auto error = failure_of(Pool::per_class, batch, [&](std::span<const pid_t> pids) {
+            victim = pids[1];
+            ::kill(victim, SIGKILL);
+        });
+        CHECK(error == "worker 'consonant' (pid " + std::to_string(victim) +
+                           ") died during the run: it was killed by signal 9 (Killed)");
+        CHECK(no_child_remains());
+    }
+}
+
+TEST_CASE("a worker that dies while the parent is blocked on its full pipe is reported, not hung on") {
+    std::thread killer;
+    pid_t victim = 0;
+    auto error = failure_of(Pool::per_class, 1, [&](std::span<const pid_t> pids) {
+        victim = pids[2];
+        ::kill(victim, SIGSTOP);  // its pipe fills up and the parent blocks writing to it...
+        killer = std::thread([victim] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            ::kill(victim, SIGKILL);  // ...until it dies
+        });
+    });
+    killer.join();
+    CHECK(error == "worker 'other' (pid " + std::to_string(victim) + ") died during the run: it was killed by signal 9 (Killed)");
+    CHECK(no_child_remains());
+}
+
+TEST_CASE("a shared-pool worker that dies is reported, whether the others go on or all are gone") {
+    pid_t first = 0;
+    auto one = failure_of(Pool::shared, 100, [&](std::span<const pid_t> pids) {
+        first = pids[0];
+        ::kill(first, SIGKILL);
+    });
+    CHECK(one == "pool worker 1 (pid " + std::to_string(first) + ") failed: it was killed by signal 9 (Killed)");
+    CHECK(no_child_remains());
+
+    auto all = failure_of(Pool::shared, 100, [&](std::span<const pid_t> pids) {
+        first = pids[0];
+        for (pid_t pid : pids) ::kill(pid, SIGKILL);
+    });
+    CHECK(all == "pool worker 1 (pid " + std::to_string(first) + ") failed: it was killed by signal 9 (Killed)");
+    CHECK(no_child_remains());
+}
+
+TEST_CASE("a fork that fails while the workers start is reported, and the workers already started are reaped") {
+    for (Pool pool : {Pool::per_class, Pool::shared}) {
+        INFO("shared pool: ", pool == Pool::shared);
+        auto run = in_child([pool](std::string& message) {
+            // This process and one worker: the second worker's fork fails.
+            if (message = limit_processes(2); !message.empty()) return 2;
+            auto book = workbook::Book::default_book(1000);
+            try {
+                pool_test(book.events(), options_for(pool));
+                message = "the run succeeded although only one worker could start";
+                return 3;
+            } catch (const workbook::ChapterError& error) {
+                message = error.what();
+            }
+            return no_child_remains() ? 0 : 4;
+        });
+        CHECK(run.message == (pool == Pool::per_class ? "cannot start worker 'consonant'" : "cannot start pool worker 2") +
+                                 std::string(": fork failed: Resource temporarily unavailable"));
+        CHECK(WIFEXITED(run.status));
+        CHECK(WEXITSTATUS(run.status) == 0);
+    }
+}
+
+TEST_CASE("Ctrl-C or SIGTERM mid-run reaps every worker, then dies of that signal, leaving no orphan") {
+    auto book = workbook::Book::default_book(3'000'000);  // seconds of work unbatched: it cannot end first
+    for (Pool pool : {Pool::per_class, Pool::shared}) {
+        for (auto [signal, whole_group] : {std::pair{SIGINT, true}, std::pair{SIGTERM, false}}) {
+            INFO("shared pool: ", pool == Pool::shared, ", signal ", signal, ", to the whole group: ", whole_group);
+            int status = interrupt_mid_run([&] { pool_test(book.events(), options_for(pool)); }, signal, whole_group,
+                                           std::chrono::milliseconds(300));
+            CHECK(WIFSIGNALED(status));
+            CHECK(WTERMSIG(status) == signal);
+            CHECK(no_child_remains());
+            while (::waitpid(-1, nullptr, WNOHANG) > 0) {}  // so that one failure does not fail the next case
+        }
+    }
+}

@@ -1,0 +1,135 @@
+// Chapter 04's interface, for its program and its tests.
+#pragma once
+
+#include "workbook/runner.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace workbook::chapter04 {
+
+//! [blocking_queue]
+// The talk's `Queue()`: a blocking queue of messages, a mutex and two condition variables. Unlike
+// Python's it is bounded: a producer faster than its consumer waits instead of piling the whole book
+// up in memory, as a writer waits on a full pipe. `close()` wakes everyone and fails every later put
+// and get: a consumer that failed closes its queue so that its producer never waits for it in vain.
+template <typename T>
+class BlockingQueue {
+public:
+    explicit BlockingQueue(std::size_t capacity) : capacity_(capacity) {}
+
+    // Blocks while the queue is full. False if the queue is closed (the item is dropped).
+    bool put(T item) {
+        std::unique_lock lock(mutex_);
+        not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
+        if (closed_) return false;
+        items_.push_back(std::move(item));
+        lock.unlock();
+        not_empty_.notify_one();
+        return true;
+    }
+
+    // Blocks while the queue is empty. Nothing once the queue is closed.
+    std::optional<T> get() {
+        std::unique_lock lock(mutex_);
+        not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
+        if (closed_) return std::nullopt;
+        T item = std::move(items_.front());
+        items_.pop_front();
+        lock.unlock();
+        not_full_.notify_one();
+        return item;
+    }
+
+    void close() {
+        {
+            std::lock_guard lock(mutex_);
+            closed_ = true;
+        }
+        not_full_.notify_all();
+        not_empty_.notify_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable not_full_, not_empty_;
+    std::deque<T> items_;
+    std::size_t capacity_;
+    bool closed_ = false;
+};
+//! [blocking_queue]
+
+//! [message]
+// What a worker's queue carries: a batch of events, or KILL. Any byte value is an event, so KILL is
+// not a byte but a message of its own kind.
+struct Message {
+    std::vector<unsigned char> events;
+    bool kill = false;
+};
+//! [message]
+
+// Test hooks. Each may throw: `before_start` as a failed thread start would (std::system_error),
+// `on_message`, called by a worker for each message it takes, as a failing counter would.
+struct ThreadHooks {
+    std::function<void(std::string_view worker)> before_start{};
+    std::function<void(std::string_view worker, const Message&)> on_message{};
+};
+
+// The talk's `ThreadTuple(queue, thread, counter)`: a worker thread running FeedCounter, fed through
+// its own queue, counting into an atomic. `put` queues events; every `batch` events make one
+// message. An exception in the worker ends it, closes its queue and is rethrown by `join` as a
+// ChapterError. The destructor closes the queue and joins: no thread is ever left running or detached.
+class ThreadTuple {
+public:
+    ThreadTuple(std::string_view name, std::size_t batch, const ThreadHooks& hooks);  // throws ChapterError
+    ~ThreadTuple();
+    ThreadTuple(const ThreadTuple&) = delete;
+    ThreadTuple& operator=(const ThreadTuple&) = delete;
+
+    // `queue.put(c)`: one event, sent when the message is full.
+    void put(unsigned char event) {
+        pending_.push_back(event);
+        if (pending_.size() == batch_) flush();
+    }
+    void flush();     // sends the events put so far, if any
+    void put_kill();  // `queue.put(KILL)`, after the events put so far
+    void join();      // `thread.join()`; throws ChapterError if the worker failed
+
+    std::uint64_t count() const noexcept { return count_.load(); }
+
+private:
+    void run() noexcept;
+    [[noreturn]] void failed();
+
+    std::string_view name_;
+    std::size_t batch_;
+    const ThreadHooks& hooks_;
+    BlockingQueue<Message> queue_;
+    std::atomic<std::uint64_t> count_{0};  // the talk's Value('i', 0)
+    std::exception_ptr failure_;           // what ended the worker, set before it closes its queue
+    std::vector<unsigned char> pending_;
+    std::jthread thread_;  // last: it starts once all the above exists, and is joined first
+};
+
+struct ThreadOptions {
+    std::size_t batch = 1;         // events per message
+    Progress* progress = nullptr;  // told how many events were sent, now and then
+    ThreadHooks hooks{};
+};
+
+// The talk's `thread_test`: three worker threads, one per class of event, each fed through its own
+// queue until KILL. Throws ChapterError when a thread cannot start or a worker fails, naming it.
+LetterTypes thread_test(Events book, const ThreadOptions& options);
+
+}  // namespace workbook::chapter04

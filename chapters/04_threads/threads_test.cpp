@@ -1,0 +1,130 @@
+// Chapter 04's own tests: batching changes nothing but the cost, KILL is what ends a worker, and an
+// exception in a worker or a thread that cannot start reaches the caller with no thread left behind.
+#include "threads.hpp"
+
+#include "workbook/book.hpp"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+using workbook::chapter04::Message;
+using workbook::chapter04::thread_test;
+using workbook::chapter04::ThreadHooks;
+using workbook::chapter04::ThreadOptions;
+using workbook::chapter04::ThreadTuple;
+
+namespace {
+
+std::vector<unsigned char> every_byte_value(int repeats) {
+    std::vector<unsigned char> bytes;
+    for (int r = 0; r < repeats; ++r) {
+        for (int byte = 0; byte < 256; ++byte) bytes.push_back(static_cast<unsigned char>((byte * 7 + r) & 0xFF));
+    }
+    return bytes;
+}
+
+// The threads this process has now, as the kernel sees them.
+std::size_t running_threads() {
+    auto tasks = std::filesystem::directory_iterator("/proc/self/task");
+    return static_cast<std::size_t>(std::distance(begin(tasks), end(tasks)));
+}
+
+ThreadOptions with_batch(std::size_t batch) {
+    ThreadOptions options;
+    options.batch = batch;
+    return options;
+}
+
+// Runs thread_test on a book large enough that the main thread is still sending (and waiting on a
+// full queue) when a hook strikes; returns the error it reported, "" if none. An alarm fails the test
+// instead of letting it hang.
+std::string failure_of(const ThreadHooks& hooks) {
+    static const auto book = workbook::Book::default_book(2'000'000);
+    ThreadOptions options;
+    options.hooks = hooks;
+    ::alarm(60);
+    std::string error;
+    try {
+        thread_test(book.events(), options);
+    } catch (const workbook::ChapterError& e) {
+        error = e.what();
+    }
+    ::alarm(0);
+    return error;
+}
+
+}  // namespace
+
+TEST_CASE("--batch gives the same counts as unbatched") {
+    auto bytes = every_byte_value(64);
+    auto sample = workbook::Book::default_book(100'000);
+    for (std::size_t batch : {1, 2, 7, 4096, 1 << 20}) {
+        INFO("batch ", batch);
+        CHECK(thread_test(bytes, with_batch(batch)) == workbook::reference_count(bytes));
+        CHECK(thread_test(sample.events(), with_batch(batch)) == workbook::reference_count(sample.events()));
+    }
+    CHECK(thread_test({}, with_batch(1)) == workbook::LetterTypes{});
+}
+
+TEST_CASE("the KILL sentinel is what stops a worker: without it the worker keeps waiting") {
+    const std::size_t before = running_threads();
+    ThreadHooks no_hooks;
+    {
+        ThreadTuple worker("vowel", 3, no_hooks);
+        for (unsigned char c : std::string("aeiouAEIOU")) worker.put(c);
+        worker.flush();
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        CHECK(running_threads() == before + 1);  // its queue is empty, and it waits
+        worker.put_kill();
+        ::alarm(30);  // a worker that ignored KILL would hang join(): fail instead
+        worker.join();
+        ::alarm(0);
+        CHECK(running_threads() == before);
+        CHECK(worker.count() == 10);
+    }
+    {
+        ThreadTuple worker("other", 1, no_hooks);
+        worker.put('!');
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        CHECK(running_threads() == before + 1);
+    }  // without KILL, only the destructor (which closes the queue) ends it
+    CHECK(running_threads() == before);
+}
+
+TEST_CASE("an exception inside a worker reaches the caller as an error naming it, and no thread is left running") {
+    const std::size_t before = running_threads();
+    std::atomic<int> messages{0};
+    ThreadHooks hooks;
+    hooks.on_message = [&](std::string_view worker, const Message&) {
+        if (worker == "consonant" && ++messages == 3) throw std::runtime_error("the counter's database is down");
+    };
+    CHECK(failure_of(hooks) == "worker thread 'consonant' failed: the counter's database is down");
+    CHECK(running_threads() == before);
+
+    hooks.on_message = [](std::string_view worker, const Message&) {
+        if (worker == "other") throw 42;
+    };
+    CHECK(failure_of(hooks) == "worker thread 'other' failed with an exception that is not a std::exception");
+    CHECK(running_threads() == before);
+}
+
+TEST_CASE("a thread that cannot start is a clear error, and the threads already started are joined") {
+    const std::size_t before = running_threads();
+    ThreadHooks hooks;
+    hooks.before_start = [](std::string_view worker) {
+        // What std::jthread's constructor throws when the system cannot make another thread.
+        if (worker == "other") throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
+    };
+    CHECK(failure_of(hooks) == "cannot start worker thread 'other': " +
+                                   std::make_error_code(std::errc::resource_unavailable_try_again).message());
+    CHECK(running_threads() == before);
+}
