@@ -13,10 +13,12 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdint>
 #include <cstring>
 #include <deque>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -428,6 +430,8 @@ void marker() { ::syscall(SYS_getppid); }
 // makes between its two calls of marker(). No tool needed beyond the kernel's ptrace.
 SyscallCount count_system_calls(const std::function<void()>& work) {
     SyscallCount result;
+    std::cout.flush();  // or the child may print the parent's pending output a second time
+    std::fflush(nullptr);
     const pid_t child = ::fork();
     if (child < 0) {
         result.error = std::string("fork: ") + std::strerror(errno);

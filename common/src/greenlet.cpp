@@ -29,8 +29,10 @@ void die(const char* what) noexcept {
     std::terminate();
 }
 
-void throw_mismatch(const std::type_info& sent, const std::type_info& expected) {
-    throw GreenletError("greenlet received " + type_name(sent) + ", expected " + type_name(expected));
+void check_arrival(Transfer transfer, const std::type_info& expected, std::exception_ptr& error) {
+    if (transfer.type == nullptr) std::rethrow_exception(std::exchange(error, nullptr));
+    if (*transfer.type == expected) return;  // the same type, with its type_info in another library
+    throw GreenletError("greenlet received " + type_name(*transfer.type) + ", expected " + type_name(expected));
 }
 
 bool is_greenlet_exit(const std::exception_ptr& error) noexcept {

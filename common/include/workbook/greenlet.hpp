@@ -139,19 +139,20 @@ struct Transfer {
 // Out of line, the cold paths: messages and the checks that fail.
 [[noreturn]] void fail(const char* what);
 [[noreturn]] void die(const char* what) noexcept;
-[[noreturn]] void throw_mismatch(const std::type_info& sent, const std::type_info& expected);
 bool is_greenlet_exit(const std::exception_ptr& error) noexcept;
+
+// Out of line, what arrives unexpectedly: an exception (rethrown), or a value whose type_info is
+// another object than typeid(R) (accepted if the types are equal, else GreenletError).
+void check_arrival(Transfer transfer, const std::type_info& expected, std::exception_ptr& error);
 
 // Delivers what a switch brought as an R: the value (moved out of the sender's keeping), or the
 // exception raised. R = void accepts anything and drops it, like ignoring what `switch()` returns.
 template <typename R>
 R receive(Transfer transfer, std::exception_ptr& error) {
-    if (transfer.type == nullptr) [[unlikely]] std::rethrow_exception(std::exchange(error, nullptr));
-    if constexpr (!std::is_void_v<R>) {
-        // Comparing the addresses is enough within one program; == covers the rest.
-        if (transfer.type != &typeid(R) && *transfer.type != typeid(R)) [[unlikely]] {
-            throw_mismatch(*transfer.type, typeid(R));
-        }
+    if constexpr (std::is_void_v<R>) {
+        if (transfer.type == nullptr) [[unlikely]] check_arrival(transfer, typeid(void), error);
+    } else {
+        if (transfer.type != &typeid(R)) [[unlikely]] check_arrival(transfer, typeid(R), error);
         return std::move(*static_cast<R*>(transfer.value));
     }
 }
@@ -234,6 +235,11 @@ private:
 // ThreadSanitizer keeps one shadow call stack per fiber (`__tsan_switch_to_fiber`). Without
 // sanitizers this is empty and every call below compiles to nothing.
 struct SanitizerStack {
+#if defined(WORKBOOK_GREENLET_TSAN)
+    static constexpr bool has_fiber = true;  // to destroy when its greenlet is dead
+#else
+    static constexpr bool has_fiber = false;
+#endif
 #if defined(WORKBOOK_GREENLET_ASAN)
     const void* bottom = nullptr;  // the thread's own stack: learnt when it is first left
     std::size_t size = 0;
@@ -440,11 +446,7 @@ public:
     /// \endcode
     template <typename R = void, typename V>
     R switch_to(V value) {
-        static_assert(std::is_void_v<R> || std::is_same_v<R, std::remove_cvref_t<R>>, "receive a plain value type");
-        Runtime& rt = runtime();
-        rt.transfer = {std::addressof(value), &typeid(V)};
-        go(rt);
-        return detail::greenlets::receive<R>(rt.transfer, rt.error);
+        return deliver<R>({std::addressof(value), &typeid(V)});
     }
 
     /// The same with nothing to deliver (the function, if this starts it, takes no argument).
@@ -455,10 +457,7 @@ public:
     /// \endcode
     template <typename R = void>
     R switch_to() {
-        Runtime& rt = runtime();
-        rt.transfer = {};
-        go(rt);
-        return detail::greenlets::receive<R>(rt.transfer, rt.error);
+        return deliver<R>({});
     }
 
     /// Switches to this greenlet and raises `error` there, at its pending `switch_to`. If it
@@ -476,10 +475,7 @@ public:
     template <typename R = void>
     R throw_into(std::exception_ptr error) {
         if (!error) detail::greenlets::fail("throw_into() needs an exception");
-        Runtime& rt = runtime();
-        rt.error = std::move(error);
-        rt.transfer = {nullptr, nullptr};
-        go(rt);
+        Runtime& rt = switch_slowly({nullptr, nullptr}, std::move(error));
         return detail::greenlets::receive<R>(rt.transfer, rt.error);
     }
 
@@ -592,23 +588,39 @@ private:
     }
     static Runtime& make_runtime() noexcept;
 
-    // Switches to this greenlet (or where a switch to it leads) with rt.transfer as the message,
-    // and returns when a switch comes back.
-    void go(Runtime& rt) {
-        BasicGreenlet* target = this;
-        if (state_ != State::active || this == rt.current) [[unlikely]] {
-            target = resolve(rt);
-            if (target == nullptr) return;  // a switch to oneself: the message is the answer
-        } else if (runtime_ != &rt) [[unlikely]] {
-            refuse(rt, "cannot switch to a greenlet of another thread");
+    // Switches to this greenlet with `message` and returns what the switch back delivers. The
+    // common case (a suspended greenlet of this thread) is inline: a few loads and stores around
+    // the stack switch itself.
+    template <typename R>
+    R deliver(detail::greenlets::Transfer message) {
+        static_assert(std::is_void_v<R> || std::is_same_v<R, std::remove_cvref_t<R>>, "receive a plain value type");
+        Runtime* rt = this_thread_;
+        if (rt == runtime_ && state_ == State::active && this != rt->current) [[likely]] {
+            rt->transfer = message;
+            jump(*rt, *this);
+        } else {
+            rt = &switch_slowly(message, nullptr);
         }
-        jump(rt, *target);
+        return detail::greenlets::receive<R>(rt->transfer, rt->error);
     }
 
-    // The slow cases of go(): the running greenlet (null: nothing to switch), an unstarted one, or
+    // Every other switch: to an unstarted, dead or running greenlet, or one of another thread, or
+    // with an exception. Returns the thread's runtime, where the switch back left its message.
+    [[gnu::noinline]] Runtime& switch_slowly(detail::greenlets::Transfer message, std::exception_ptr error) {
+        Runtime& rt = runtime();
+        if (runtime_ != &rt) detail::greenlets::fail("cannot switch to a greenlet of another thread");
+        rt.transfer = message;
+        rt.error = std::move(error);
+        if (BasicGreenlet* target = resolve(rt)) {
+            if (target->state_ == State::unstarted) target->prepare();
+            jump(rt, *target);
+        }
+        return rt;
+    }
+
+    // Where a switch to this greenlet goes: nowhere for the running greenlet (null: nothing to switch), an unstarted one, or
     // a dead one's nearest live ancestor (greenlet's rule: a switch to the dead goes to the parent).
     BasicGreenlet* resolve(Runtime& rt) {
-        if (runtime_ != &rt) refuse(rt, "cannot switch to a greenlet of another thread");
         for (BasicGreenlet* g = this; g != nullptr; g = g->parent_) {
             if (g == rt.current) return nullptr;
             if (g->state_ == State::active) return g;
@@ -630,10 +642,10 @@ private:
         detail::greenlets::fail(why);
     }
 
-    // The switch itself. On return, this thread runs `self` again, resumed by rt.from.
+    // The switch itself, to a suspended or just prepared greenlet. On return, this thread runs
+    // `self` again, resumed by rt.from.
     static void jump(Runtime& rt, BasicGreenlet& target) {
         BasicGreenlet& self = *rt.current;
-        if (target.state_ == State::unstarted) target.prepare();
         rt.from = &self;
         rt.current = &target;
         detail::greenlets::leaving(self.context_.sanitizer, target.context_.sanitizer, false);
@@ -650,7 +662,9 @@ private:
     // finished left behind (it could not free the stack it was running on).
     static void arrived(Runtime& rt, BasicGreenlet& self) noexcept {
         detail::greenlets::arrived(self.context_.sanitizer, rt.from->context_.sanitizer);
-        if (rt.from->state_ == State::dead) [[unlikely]] rt.from->release();
+        if constexpr (S == Switcher::ucontext || detail::greenlets::SanitizerStack::has_fiber) {
+            if (rt.from->state_ == State::dead) [[unlikely]] rt.from->release();
+        }
     }
 
     // Gives an unstarted greenlet its stack, ready to enter start() on the next switch.
