@@ -1,0 +1,81 @@
+// Chapter 07: the co-trampoline, the talk's data injection with `send` and `co_trampoline`.
+//
+// The talk's step "In actual Python we still need a thin trampoline": since PEP 342 a generator can
+// receive data (`data = yield (R2, 'a')`), so a routine names where to switch *and* what to hand
+// over, and the trampoline sends the data to the target. This is chapter 06 plus send(): the shared
+// variable is gone. First the talk's `A x C a B c D b`, then `co_trampoline(generators, start,
+// init_data)` counting the book. Cost: two sends per event (reader, then counter), each a coroutine
+// resume with a value in and a value out; the routines are made once, nothing is allocated per event.
+#include "co_trampoline.hpp"
+
+#include "workbook/runner.hpp"
+
+#include <array>
+
+namespace workbook::chapter07 {
+
+//! [routines]
+CoRoutine routine1(Console& console, unsigned char data) {  // START routine passed data
+    console.print("A", data);
+    data = co_yield {R2, 'a'};
+    console.print("B", data);
+    data = co_yield {R2, 'b'};
+}
+
+CoRoutine routine2(Console& console) {
+    unsigned char data = co_yield {};  // others primed with throwaway
+    console.print("C", data);
+    data = co_yield {R1, 'c'};
+    console.print("D", data);
+}
+
+void demonstrate(std::ostream& out) {
+    Console console(out);
+    std::array<CoRoutine, 2> CRs{routine1(console, 'x'), routine2(console)};  // R1, R2
+    Transfer current = *CRs[R1].next();  // (current, data), _ = R1.next(), R2.next()
+    CRs[R2].next();
+    while (std::optional<Transfer> next = CRs[current.target].send(current.data)) current = *next;
+    // prints -> A x C a B c D b
+}
+//! [routines]
+
+//! [co_trampoline_test]
+CoRoutine reader(Events book) {  // the start routine: its data is the book
+    for (unsigned char c : book) {
+        switch (classify(c)) {
+            case Letter::vowel: co_yield {VOWEL, c}; break;
+            case Letter::consonant: co_yield {CONSONANT, c}; break;
+            case Letter::other: co_yield {OTHER, c}; break;
+        }
+    }
+}  // finishing ends the trampoline
+
+CoRoutine counter(Counter& counter) {
+    unsigned char c = co_yield {};  // primed with a throwaway
+    while (true) {
+        counter(c);
+        c = co_yield {READER, 0};  // back to the reader, with nothing to say
+    }
+}
+
+LetterTypes co_trampoline_test(Events book) {
+    Counter vowel{"vowel"}, consonant{"consonant"}, other{"other"};
+    auto counter_of = [](Counter& count) { return [&count](Events) { return counter(count); }; };
+    const GeneratorFunction<Events> generators[] = {reader, counter_of(vowel), counter_of(consonant),
+                                                    counter_of(other)};  // READER, VOWEL, CONSONANT, OTHER
+    co_trampoline<Events>(generators, READER, book);
+    return {vowel.count, consonant.count, other.count};
+}
+//! [co_trampoline_test]
+
+extern const Chapter chapter{
+    .number = 7,
+    .slug = "07_co_trampoline",
+    .title = "Count letters with coroutines injecting data on a trampoline",
+    .mechanism = "routines yield (target, data), send()",
+    .count = [](Events book, const Settings&) { return co_trampoline_test(book); },
+    .default_runs = 10,
+    .demonstrate = demonstrate,
+};
+
+}  // namespace workbook::chapter07

@@ -1,0 +1,18 @@
+// Chapter 09's parts, declared for its tests.
+#pragma once
+
+#include "workbook/generator.hpp"
+#include "workbook/letter_types.hpp"
+
+#include <cstdint>
+
+namespace workbook::chapter09 {
+
+// The talk's `generator_counter`: yields its count so far, receives one event per send(), counts it.
+// Prime it first (`workbook::prime`, the talk's `@coroutine`), so the first send() is counted.
+Generator<std::uint64_t, unsigned char> generator_counter();
+
+// The talk's `weightless_test`: three primed generator_counters fed with send() by a dispatch loop.
+LetterTypes weightless_test(Events book);
+
+}  // namespace workbook::chapter09

@@ -1,0 +1,48 @@
+// Chapter 09's behaviour: the primed counter counts exactly what it is sent, the dispatch loop
+// counts like the reference, and no event allocates.
+#include "weightless.hpp"
+
+#include "../testing/allocation_counter.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string_view>
+#include <vector>
+
+using namespace workbook;
+using namespace workbook::chapter09;
+
+namespace {
+Events bytes_of(std::string_view text) { return {reinterpret_cast<const unsigned char*>(text.data()), text.size()}; }
+}  // namespace
+
+TEST_CASE("a primed generator_counter yields how many events it has been sent") {
+    auto counter = prime(generator_counter());
+    std::vector<std::uint64_t> seen;
+    for (unsigned char c : {'a', 'b', 'c'}) seen.push_back(counter.send(c).value());
+    CHECK(seen == std::vector<std::uint64_t>{1, 2, 3});
+}
+
+TEST_CASE("a generator_counter that was not primed refuses the first send and counts nothing") {
+    auto counter = generator_counter();
+    CHECK_THROWS_AS(counter.send('a'), GeneratorError);
+    CHECK(counter.next() == 0u);  // started only now: the refused event was never counted
+}
+
+TEST_CASE("weightless_test counts a sentence like the reference count") {
+    auto book = bytes_of("Hello, World!\r\n");
+    CHECK(weightless_test(book) == LetterTypes{3, 7, 5});
+    CHECK(weightless_test(book) == reference_count(book));
+}
+
+TEST_CASE("weightless_test counts no vowels in a book without any, where the talk's Python fails") {
+    CHECK(weightless_test(bytes_of("rhythm!")) == LetterTypes{0, 6, 1});
+}
+
+TEST_CASE("weightless_test allocates only its three frames, however long the book") {
+    std::vector<unsigned char> long_book(100'000, 'e');
+    for (std::size_t i = 0; i < long_book.size(); i += 3) long_book[i] = 'x';
+    auto short_count = testing::allocations_during([] { (void)weightless_test(bytes_of("ab.")); });
+    auto long_count = testing::allocations_during([&] { (void)weightless_test(long_book); });
+    CHECK(long_count == short_count);
+}
