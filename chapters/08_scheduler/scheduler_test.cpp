@@ -50,6 +50,33 @@ TEST_CASE("threads take turns in table order and posts wait in the consumer's ma
     CHECK_FALSE(threads[2].done());
 }
 
+TEST_CASE("with Idle::sleeps a thread that posted nothing skips its turns until mail arrives") {
+    std::vector<std::string> seen;
+    std::array<Thread, 3> threads{
+        prime(recorder("a", {{NOBODY, 0}, {NOBODY, 0}, {1, 'x'}, {NOBODY, 0}, {NOBODY, 0}}, seen)),
+        prime(recorder("b", {{0, 'y'}, {NOBODY, 0}, {NOBODY, 0}, {NOBODY, 0}}, seen)),
+        prime(recorder("c", {{2, 's'}, {2, 't'}, {0, 'z'}, {NOBODY, 0}, {NOBODY, 0}}, seen)),
+    };
+    thread_scheduler(threads, Idle::sleeps);
+    CHECK(seen == std::vector<std::string>{
+                      "a:", "b:", "c:",     // a posts nothing: it sleeps; b posts y to a; c posts s to itself
+                      "a:y", "b:", "c:s",   // y wakes a, which sleeps again; b sleeps; c posts t to itself
+                      "c:t",                // a and b sleep; c posts z to a
+                      "a:z", "b:x", "c:",   // z wakes a, whose x wakes b; c sleeps
+                      "a:",                 // a posted last time, so it runs; then everyone sleeps: stop
+                  });
+    for (const auto& thread : threads) CHECK_FALSE(thread.done());
+}
+
+TEST_CASE("with Idle::sleeps the scheduler stops when every thread sleeps with an empty mailbox") {
+    std::vector<std::string> seen;
+    std::array<Thread, 2> threads{prime(recorder("a", {{NOBODY, 0}, {NOBODY, 0}}, seen)),
+                                  prime(recorder("b", {{NOBODY, 0}, {NOBODY, 0}}, seen))};
+    thread_scheduler(threads, Idle::sleeps);
+    CHECK(seen == std::vector<std::string>{"a:", "b:"});
+    CHECK_FALSE(threads[0].done());
+}
+
 TEST_CASE("a post to a thread outside the table is an error") {
     std::vector<std::string> seen;
     std::array<Thread, 1> threads{prime(recorder("a", {{3, 'x'}}, seen))};
@@ -86,7 +113,9 @@ TEST_CASE("the reader posts one event per turn to the counter of its class") {
 TEST_CASE("scheduler_test counts like the reference count") {
     auto book = bytes_of("Hello, World!\r\nWeightless threads take turns; data waits in mailboxes.\n");
     CHECK(scheduler_test(book) == reference_count(book));
+    CHECK(scheduler_test(book, Idle::sleeps) == reference_count(book));
     CHECK(scheduler_test(bytes_of("")) == LetterTypes{});
+    CHECK(scheduler_test(bytes_of(""), Idle::sleeps) == LetterTypes{});
 }
 
 TEST_CASE("scheduler_test allocates as much for a long book as for a short one") {
