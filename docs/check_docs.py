@@ -171,7 +171,7 @@ def check_pages(args):
                 problems.append(f"{kind}s/{folder}: no page {anchor}.html")
                 continue
             title = readme_title(readme)
-            if squash(title) not in squash(p.heading):
+            if squash(title.replace("`", "").replace("*", "")) not in squash(p.heading):
                 problems.append(f"{anchor}.html: its title is '{p.heading.strip()}', not the README's '{title}'")
             # previous / next, in the talk's order
             for other, word in ((i - 1, "previous"), (i + 1, "next")):
@@ -232,11 +232,12 @@ def solution_leaks(root, folder, page, anchor):
         problems.append(f"{anchor}.html links into solutions/")
     if not os.path.isdir(solution_dir):
         return problems
-    given = set()
+    given = []  # what the exercise itself shows: its README, its stub, its tests, its hint
     for path in glob.glob(os.path.join(exercise_dir, "**", "*"), recursive=True):
         if os.path.isfile(path):
             with open(path, encoding="utf-8", errors="replace") as f:
-                given.update(squash(line) for line in f)
+                given.append(squash(f.read()))
+    given = "\n".join(given)
     text = squash(page.all_text)
     for path in sorted(glob.glob(os.path.join(solution_dir, "**", "*"), recursive=True)):
         if not os.path.isfile(path):
