@@ -41,6 +41,10 @@ namespace workbook {
 /// \endcode
 struct GeneratorExit {
     /// A short description, for messages; GeneratorExit is not a `std::exception`.
+    ///
+    /// \code
+    /// catch (const workbook::GeneratorExit& exit) { log(exit.what()); throw; }
+    /// \endcode
     const char* what() const noexcept { return "generator exit"; }
 };
 
@@ -492,6 +496,8 @@ public:
     Generator& operator=(const Generator&) = delete;  ///< one owner per frame
     /// Destroys the frame, suspended or not, and every frame it delegates to, innermost first: the
     /// destructors of their locals run. Nothing of the body runs (unlike close()); never throws.
+    /// Destroying a generator from inside its own body would pull the frame from under the running
+    /// code, so it calls std::terminate() instead.
     ///
     /// \code
     /// {
