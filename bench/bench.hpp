@@ -1,0 +1,160 @@
+// The bench behind `./workbook bench`: what it measures (rows of the table) and how, shared by
+// measure.cpp (running chapters, Python peers and microbenchmarks), report.cpp (targets, table,
+// CSV, JSON, chart) and main.cpp (options).
+#pragma once
+
+#include "workbook/runner.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace workbook::bench {
+
+inline constexpr double not_measured = std::numeric_limits<double>::quiet_NaN();
+
+// How long each row may take. One rule for every row, so the rows stay comparable: a run that
+// would take longer than `seconds_per_run` counts a prefix of the book instead (and says so), and
+// the number of runs is what fits in `seconds_per_row`, within [min_runs, max_runs].
+struct Budget {
+    double seconds_per_run;
+    double seconds_per_row;
+    int min_runs;
+    int max_runs;
+    double python_seconds_per_run;  // CPython is ~100 times slower: a larger budget keeps the book whole
+    int python_runs;
+    double micro_min_time;  // Google Benchmark's --benchmark_min_time, per microbenchmark
+    std::uint64_t limit = 0;  // --limit: the most events any row counts; 0 = no such cap
+
+    static Budget standard() { return {1.0, 3.0, 5, 25, 3.0, 3, 0.2}; }
+    static Budget quick() { return {0.1, 0.3, 3, 5, 0.2, 3, 0.01}; }
+};
+
+// One row of the table: one chapter (or Python peer) with one setting, on one book.
+struct Row {
+    int chapter = 0;            // 0 = the floor (reference_count), which is no chapter
+    std::string slug;           // "01_serial", or the Python file, "serial.py"
+    std::string mechanism;
+    std::string variant;        // the --variant, empty when the chapter has none
+    std::size_t batch = 0;      // the --batch, 0 = the chapter's default (one message per event)
+    bool default_variant = true;  // the chapter's first variant (or it has none)
+    std::string implementation = "C++";  // or the interpreter, "CPython 3.11.7", "PyPy 7.3.11"
+    bool python = false;
+    std::uint64_t events = 0;       // events counted per run
+    std::uint64_t book_events = 0;  // events in the whole book
+    std::string prefix_reason;      // why only a prefix was counted; empty = the whole book
+    std::vector<double> run_seconds;  // the measured runs, warm-up excluded
+    std::string error;              // what went wrong; empty = measured, counts agree
+
+    // Filled by evaluate():
+    double ratio_to_01 = not_measured;      // ns per event / chapter 01's (same implementation)
+    double cpp_over_python = not_measured;  // Python rows: C++ ns per event / this row's
+    std::string target;                     // the target for this row, e.g. "<= 1.5x 01"
+    std::string target_status;              // "met", "missed", or empty when there is none
+
+    bool ok() const { return error.empty() && !run_seconds.empty(); }
+    double median_seconds() const;
+    double min_seconds() const;
+    double max_seconds() const;
+    double ns_per_event(double seconds) const {
+        return events == 0 ? not_measured : seconds * 1e9 / static_cast<double>(events);
+    }
+    double ns_per_event() const { return ns_per_event(median_seconds()); }
+    // "04_threads --batch 4096", "02_processes --variant vfork", "09 weightless.py (CPython 3.11.7)"
+    std::string label() const;
+};
+
+// One microbenchmark of bench/micro.cpp: the primitive a chapter rests on, measured alone.
+struct Primitive {
+    std::string name;      // e.g. "fiber_round_trip"
+    std::string chapters;  // which chapters rest on it, e.g. "11"
+    double ns = not_measured;  // real time per operation (one event's worth)
+    std::string target;
+    std::string target_status;
+};
+
+struct Machine {
+    std::string date;  // UTC, ISO 8601
+    unsigned cores = 0;
+    std::string cpu;
+    std::string compiler;
+    std::string kernel;
+    double load_before = not_measured;  // 1-minute load average when the bench started
+    double load_after = not_measured;
+};
+
+struct Results {
+    Machine machine;
+    std::string book_name;
+    std::uint64_t book_events = 0;
+    bool quick = false;
+    std::vector<Row> rows;
+    std::vector<Primitive> primitives;
+    std::vector<std::string> notes;  // what was not measured, and why
+};
+
+// ---- measure.cpp
+// The settings a chapter is benched with: its default, each further variant, and for chapters that
+// batch, --batch 4096 (the setting of the target).
+struct Setting {
+    std::string variant;
+    std::size_t batch = 0;
+    bool default_variant = true;
+};
+std::vector<Setting> settings_for(const Chapter& chapter);
+
+// Measures `chapter` with `setting` on `book`: a probe, a warm-up run, then the runs the budget
+// allows; every run's counts are checked against reference_count.
+Row measure_chapter(const Chapter& chapter, const Setting& setting, Events book, const Budget& budget);
+
+// The floor: reference_count, one table look-up per byte, measured like a chapter.
+Row measure_floor(Events book, const Budget& budget);
+
+// Python interpreters found on PATH: python3, then pypy3.
+std::vector<std::string> python_interpreters();
+
+// Every chapter's Python peer, chapters/NN_name/*.py under `source_dir`, in order.
+struct PythonPeer {
+    int chapter;
+    std::filesystem::path path;
+};
+std::vector<PythonPeer> python_peers(const std::filesystem::path& source_dir);
+
+// Runs a Python peer on the book file `book_path` (a probe, then one process doing a warm-up run
+// and budget.python_runs runs). `batch` > 0 only when the peer takes --batch.
+// `book` holds the same bytes, for the reference count.
+Row measure_python(const PythonPeer& peer, const std::string& interpreter, std::size_t batch,
+                   const std::string& book_path, Events book, const Budget& budget, bool* takes_batch = nullptr);
+
+// Runs the microbenchmark program and reads its results; throws std::runtime_error on failure.
+std::vector<Primitive> run_microbenchmarks(const std::string& program, const Budget& budget);
+
+Machine describe_machine();
+double load_average();
+
+// ---- report.cpp
+// Ratios to chapter 01, C++ / Python ratios and the targets, filled into the rows.
+void evaluate(Results& results);
+void print_table(const Results& results, std::ostream& out);
+void write_csv(const Results& results, const std::filesystem::path& file);
+void write_json(const Results& results, const std::filesystem::path& file);
+// Writes chart.dat and chart.gp into `dir` and runs gnuplot to draw chart.svg; throws
+// std::runtime_error when gnuplot fails.
+void draw_chart(const Results& results, const std::filesystem::path& dir);
+// The full path of `program` on PATH (gnuplot, python3...), or empty when it is not there.
+std::string find_on_path(const std::string& program);
+
+// What a program printed, and how it ended.
+struct Capture {
+    int status = -1;  // exit status, or 128 + signal
+    std::string out;
+    std::string err;
+};
+// Runs `args[0]` (searched on PATH) with the other arguments, standard input from /dev/null, and
+// waits for it. Throws std::runtime_error when it cannot be started.
+Capture capture(const std::vector<std::string>& args);
+
+}  // namespace workbook::bench

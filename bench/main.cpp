@@ -1,0 +1,304 @@
+// `workbook bench`: what each mechanism costs. Runs every chapter on the same book (in this one
+// program, which links them all through the registry), beside the floor (reference_count), the
+// talk's Python programs (--python) and the primitives each chapter rests on (bench/micro.cpp),
+// then prints the table and writes it as CSV, JSON and a gnuplot chart.
+#include "bench.hpp"
+
+#include "workbook/book.hpp"
+#include "workbook/registry.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <set>
+#include <string_view>
+#include <unistd.h>
+
+namespace {
+
+namespace bench = workbook::bench;
+namespace fs = std::filesystem;
+
+constexpr const char* usage_line =
+    "usage: workbook bench [--quick] [--chapters LIST] [--book PATH|-] [--limit N] [--python] [--no-micro] "
+    "[--no-chart] [--out DIR]";
+
+constexpr const char* help_text = R"(
+
+Measures what each mechanism costs: every chapter on the same book, a warm-up then several runs
+each, and prints a table (median time per run, ns per event, ratio to chapter 01, spread min-max,
+the issue's targets met or missed). A chapter too slow for the whole book is measured on a prefix,
+marked "prefix" in the table; nothing is extrapolated. Progress goes to stderr.
+
+  --quick          a fast pass: smaller budgets, fewer runs, shorter prefixes
+  --chapters LIST  only these chapters, e.g. 1,9,11 (chapter 01 is always measured: the ratios need it)
+  --book PATH|-    count this file (or standard input) instead of the default book
+  --limit N        count at most the first N events in every row (marked prefix, like any other)
+  --python         add the talk's Python programs (chapters/*/*.py) with python3 and, where
+                   installed, pypy3, and the ratio C++ / Python
+  --no-micro       skip the microbenchmarks (workbook-microbench, Google Benchmark)
+  --no-chart       do not draw the chart (no gnuplot needed)
+  --out DIR        where bench.csv, bench.json and chart.svg go (default: the build folder's bench/)
+
+Exit status: 0 measured (targets missed or not), 1 a chapter failed or miscounted, 2 a bad option or book.
+)";
+
+struct Options {
+    bool quick = false;
+    bool python = false;
+    bool micro = true;
+    bool chart = true;
+    std::string book;
+    std::uint64_t limit = 0;
+    std::set<int> chapters;  // empty = all
+    std::optional<fs::path> out;
+};
+
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+Options parse(int argc, char** argv, bool& help) {
+    Options options;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) throw UsageError(std::string(arg) + " needs a value");
+            return argv[++i];
+        };
+        if (arg == "--help" || arg == "-h") help = true;
+        else if (arg == "--quick") options.quick = true;
+        else if (arg == "--python") options.python = true;
+        else if (arg == "--no-micro") options.micro = false;
+        else if (arg == "--no-chart") options.chart = false;
+        else if (arg == "--out") options.out = value();
+        else if (arg == "--limit") {
+            std::string text = value();
+            auto [last, error] = std::from_chars(text.data(), text.data() + text.size(), options.limit);
+            if (text.empty() || error != std::errc{} || last != text.data() + text.size() || options.limit == 0) {
+                throw UsageError("--limit needs a whole number of events of at least 1, got '" + text + "'");
+            }
+        }
+        else if (arg == "--book") {
+            options.book = value();
+            if (options.book.empty()) throw UsageError("--book needs a path, or - for standard input");
+        } else if (arg == "--chapters") {
+            std::string list = value();
+            std::size_t start = 0;
+            while (start <= list.size()) {
+                std::size_t end = std::min(list.find(',', start), list.size());
+                std::string_view item(list.data() + start, end - start);
+                int number = 0;
+                auto [last, error] = std::from_chars(item.data(), item.data() + item.size(), number);
+                if (item.empty() || error != std::errc{} || last != item.data() + item.size()) {
+                    throw UsageError("--chapters needs chapter numbers separated by commas, e.g. 1,9,11; got '" +
+                                     list + "'");
+                }
+                options.chapters.insert(number);
+                start = end + 1;
+            }
+        } else {
+            throw UsageError("unknown option '" + std::string(arg) + "'");
+        }
+    }
+    return options;
+}
+
+fs::path own_folder() {
+    std::error_code error;
+    fs::path self = fs::read_symlink("/proc/self/exe", error);
+    return error ? fs::current_path() : self.parent_path();
+}
+
+void say(const std::string& text) {
+    std::cerr << "bench: " << text << '\n' << std::flush;
+}
+
+std::string seconds_text(double seconds) {
+    char text[32];
+    std::snprintf(text, sizeof text, seconds < 1 ? "%.0f ms" : "%.2f s", seconds < 1 ? seconds * 1e3 : seconds);
+    return text;
+}
+
+// One line of progress per row: what was measured, on how many events, and what it cost.
+void report_progress(const bench::Row& row, int index, int total) {
+    std::string line = "[" + std::to_string(index) + "/" + std::to_string(total) + "] " + row.label() +
+                       (row.python ? " (" + row.implementation + ")" : "") + ": ";
+    if (!row.ok()) line += "FAILED: " + row.error;
+    else {
+        char cost[64];
+        std::snprintf(cost, sizeof cost, "%.3g ns per event", row.ns_per_event());
+        line += std::to_string(row.run_seconds.size()) + " runs of " + std::to_string(row.events) + " events" +
+                (row.prefix_reason.empty() ? "" : " (prefix: " + row.prefix_reason + ")") + ", " +
+                seconds_text(row.median_seconds()) + " per run, " + cost;
+    }
+    say(line);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options options;
+    bool help = false;
+    try {
+        options = parse(argc, argv, help);
+    } catch (const UsageError& error) {
+        std::cerr << "workbook bench: " << error.what() << "; " << usage_line << '\n';
+        return 2;
+    }
+    if (help) {
+        std::cout << usage_line << help_text;
+        return 0;
+    }
+
+    std::vector<const workbook::Chapter*> chapters;
+    for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
+        if (options.chapters.empty() || options.chapters.count(chapter->number) || chapter->number == 1) {
+            chapters.push_back(chapter);
+        }
+    }
+    for (int number : options.chapters) {
+        bool known = false;
+        for (const workbook::Chapter* chapter : workbook::registered_chapters()) known = known || chapter->number == number;
+        if (!known) {
+            std::string list;
+            for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
+                list += (list.empty() ? "" : ",") + std::to_string(chapter->number);
+            }
+            std::cerr << "workbook bench: no chapter " << number << " (chapters here: " << list << "); " << usage_line
+                      << '\n';
+            return 2;
+        }
+    }
+    if (!options.chapters.empty() && !options.chapters.count(1)) say("chapter 01 is measured too: the ratios need it");
+    if (options.chart && bench::find_on_path("gnuplot").empty()) {
+        std::cerr << "workbook bench: gnuplot is not installed, so the chart cannot be drawn; install gnuplot-nox "
+                     "(./workbook bench does), or pass --no-chart\n";
+        return 2;
+    }
+
+    std::optional<workbook::Book> book;
+    try {
+        book = workbook::Book::open(options.book);
+    } catch (const workbook::BookError& error) {
+        std::cerr << "workbook bench: " << error.what() << '\n';
+        return 2;
+    }
+    fs::path out = options.out.value_or(own_folder().parent_path() / "bench");
+    std::error_code error;
+    fs::create_directories(out, error);
+    if (error || !fs::is_directory(out)) {
+        std::cerr << "workbook bench: cannot create the folder " << out << ": " << error.message() << '\n';
+        return 2;
+    }
+
+    bench::Budget budget = options.quick ? bench::Budget::quick() : bench::Budget::standard();
+    budget.limit = options.limit;
+    bench::Results results;
+    results.machine = bench::describe_machine();
+    results.book_name = book->name();
+    results.book_events = book->size();
+    results.quick = options.quick;
+    if (results.machine.load_before > 0.5 * results.machine.cores) {
+        say("the machine is busy (load average " + std::to_string(results.machine.load_before).substr(0, 4) +
+            "): timings will be noisy");
+    }
+
+    int total = 1;
+    for (const auto* chapter : chapters) total += static_cast<int>(bench::settings_for(*chapter).size());
+    say("measuring " + std::to_string(total) + " rows on " + book->name() + " (" + std::to_string(book->size()) +
+        " events)" + (options.quick ? ", quick" : ""));
+    int index = 0;
+    results.rows.push_back(bench::measure_floor(book->events(), budget));
+    report_progress(results.rows.back(), ++index, total);
+    for (const auto* chapter : chapters) {
+        for (const auto& setting : bench::settings_for(*chapter)) {
+            results.rows.push_back(bench::measure_chapter(*chapter, setting, book->events(), budget));
+            report_progress(results.rows.back(), ++index, total);
+        }
+    }
+
+    if (options.python) {
+        auto interpreters = bench::python_interpreters();
+        std::vector<bench::PythonPeer> peers;
+        for (const auto& peer : bench::python_peers(WORKBOOK_SOURCE_DIR)) {
+            if (options.chapters.empty() || options.chapters.count(peer.chapter) || peer.chapter == 1) {
+                peers.push_back(peer);
+            }
+        }
+        if (interpreters.empty()) results.notes.push_back("--python: neither python3 nor pypy3 is on PATH");
+        else if (std::find(interpreters.begin(), interpreters.end(), "pypy3") == interpreters.end()) {
+            results.notes.push_back("PyPy rows missing: pypy3 is not installed (apt-get install pypy3 adds them)");
+        }
+        if (peers.empty()) results.notes.push_back("--python: no chapters/*/*.py for the chosen chapters");
+        std::string book_path = options.book;
+        if (!interpreters.empty() && !peers.empty() && (book_path.empty() || book_path == "-")) {
+            // The Python programs read the same bytes from a file.
+            book_path = (out / "book.txt").string();
+            std::FILE* file = std::fopen(book_path.c_str(), "wb");
+            bool written = file != nullptr && std::fwrite(book->events().data(), 1, book->size(), file) == book->size();
+            if (file != nullptr) written = std::fclose(file) == 0 && written;
+            if (!written) {
+                std::cerr << "workbook bench: cannot write " << book_path << " for the Python programs\n";
+                return 1;
+            }
+        }
+        int python_total = static_cast<int>(interpreters.size() * peers.size());
+        int python_index = 0;
+        for (const auto& interpreter : interpreters) {
+            for (const auto& peer : peers) {
+                bool takes_batch = false;
+                results.rows.push_back(
+                    bench::measure_python(peer, interpreter, 0, book_path, book->events(), budget, &takes_batch));
+                report_progress(results.rows.back(), ++python_index, python_total);
+                bool chapter_batches = false;
+                for (const auto* chapter : chapters) {
+                    chapter_batches = chapter_batches || (chapter->number == peer.chapter && chapter->takes_batch);
+                }
+                if (takes_batch && chapter_batches) {
+                    results.rows.push_back(
+                        bench::measure_python(peer, interpreter, 4096, book_path, book->events(), budget));
+                    report_progress(results.rows.back(), python_index, python_total);
+                }
+            }
+        }
+    }
+
+    if (options.micro) {
+        fs::path micro = own_folder() / "workbook-microbench";
+        if (::access(micro.c_str(), X_OK) != 0) {
+            results.notes.push_back("microbenchmarks not run: " + micro.string() +
+                                    " is not built (it needs libbenchmark-dev)");
+        } else {
+            say("running the microbenchmarks (" + micro.filename().string() + ")");
+            try {
+                results.primitives = bench::run_microbenchmarks(micro.string(), budget);
+            } catch (const std::exception& failure) {
+                results.notes.push_back(std::string("microbenchmarks failed: ") + failure.what());
+            }
+        }
+    }
+    results.machine.load_after = bench::load_average();
+
+    bench::evaluate(results);
+    bench::print_table(results, std::cout);
+    try {
+        bench::write_csv(results, out / "bench.csv");
+        bench::write_json(results, out / "bench.json");
+        std::cout << "\nwrote " << (out / "bench.csv").string() << " and " << (out / "bench.json").string();
+        if (options.chart) {
+            bench::draw_chart(results, out);
+            std::cout << " and " << (out / "chart.svg").string();
+        }
+        std::cout << '\n';
+    } catch (const std::exception& failure) {
+        std::cout << std::flush;
+        std::cerr << "workbook bench: " << failure.what() << '\n';
+        return 1;
+    }
+    bool all_measured = true;
+    for (const auto& row : results.rows) all_measured = all_measured && row.ok();
+    return all_measured ? 0 : 1;
+}

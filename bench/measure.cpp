@@ -1,0 +1,450 @@
+// Measuring: the chapters in this process, the Python peers and the microbenchmarks as programs.
+#include "bench.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <fstream>
+#include <map>
+#include <poll.h>
+#include <regex>
+#include <sstream>
+#include <spawn.h>
+#include <stdexcept>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <tuple>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace workbook::bench {
+
+double Row::median_seconds() const {
+    if (run_seconds.empty()) return not_measured;
+    std::vector<double> sorted = run_seconds;
+    std::sort(sorted.begin(), sorted.end());
+    std::size_t middle = sorted.size() / 2;
+    return sorted.size() % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+double Row::min_seconds() const {
+    return run_seconds.empty() ? not_measured : *std::min_element(run_seconds.begin(), run_seconds.end());
+}
+
+double Row::max_seconds() const {
+    return run_seconds.empty() ? not_measured : *std::max_element(run_seconds.begin(), run_seconds.end());
+}
+
+std::string Row::label() const {
+    std::string text = slug;
+    if (python) text = (chapter < 10 ? "0" : "") + std::to_string(chapter) + " " + slug;
+    if (!variant.empty() && !default_variant) text += " --variant " + variant;
+    if (batch != 0) text += " --batch " + std::to_string(batch);
+    return text;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// 1,234,567 -> 1,200,000: a prefix chosen by the time budget reads as the round number it is.
+std::uint64_t round_down(double events) {
+    if (events < 10) return 10;
+    double scale = std::pow(10.0, std::floor(std::log10(events)) - 1);
+    return static_cast<std::uint64_t>(std::floor(events / scale) * scale);
+}
+
+int runs_for(double run_seconds, const Budget& budget) {
+    double fit = budget.seconds_per_row / std::max(run_seconds, 1e-9);
+    return static_cast<int>(std::clamp(fit, static_cast<double>(budget.min_runs), static_cast<double>(budget.max_runs)));
+}
+
+std::string describe(const LetterTypes& counts) {
+    std::ostringstream text;
+    text << counts;
+    return text.str();
+}
+
+}  // namespace
+
+Capture capture(const std::vector<std::string>& args) {
+    int out[2], err[2];
+    if (::pipe(out) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    if (::pipe(err) != 0) {
+        ::close(out[0]), ::close(out[1]);
+        throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+    for (int fd : {out[0], out[1], err[0], err[1]}) posix_spawn_file_actions_addclose(&actions, fd);
+    std::vector<char*> argv;
+    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    int spawned = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(out[1]);
+    ::close(err[1]);
+    if (spawned != 0) {
+        ::close(out[0]), ::close(err[0]);
+        throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(spawned));
+    }
+    Capture result;
+    pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+    while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+        if (::poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        for (int i = 0; i < 2; ++i) {
+            if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+            char buffer[4096];
+            ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+            if (n > 0) (i == 0 ? result.out : result.err).append(buffer, static_cast<std::size_t>(n));
+            else ::close(fds[i].fd), fds[i].fd = -1;
+        }
+    }
+    for (auto& fd : fds) {
+        if (fd.fd >= 0) ::close(fd.fd);
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return result;
+}
+
+namespace {
+
+std::string first_line(const std::string& text) {
+    std::string line = text.substr(0, text.find('\n'));
+    return line.empty() ? "(no message)" : line;
+}
+
+// The few fields the bench reads from a Python peer's one-line JSON object.
+std::string json_field(const std::string& json, const std::string& key) {
+    std::smatch match;
+    std::regex pattern("\"" + key + "\":(\"([^\"\\\\]|\\\\.)*\"|\\[[^\\]]*\\]|[^,}]*)");
+    if (!std::regex_search(json, match, pattern)) throw std::runtime_error("no \"" + key + "\" in " + first_line(json));
+    std::string value = match[1];
+    if (value.size() >= 2 && value.front() == '"') value = value.substr(1, value.size() - 2);
+    return value;
+}
+
+std::uint64_t json_count(const std::string& json, const std::string& key) {
+    return std::stoull(json_field(json, key));
+}
+
+std::vector<double> json_numbers(const std::string& json, const std::string& key) {
+    std::string list = json_field(json, key);
+    std::vector<double> numbers;
+    std::istringstream in(list.substr(1, list.size() - 2));
+    std::string item;
+    while (std::getline(in, item, ',')) numbers.push_back(std::stod(item));
+    return numbers;
+}
+
+}  // namespace
+
+std::vector<Setting> settings_for(const Chapter& chapter) {
+    std::vector<Setting> settings;
+    std::string first = chapter.variants.empty() ? std::string() : std::string(chapter.variants.front());
+    settings.push_back({first, 0, true});
+    for (std::size_t i = 1; i < chapter.variants.size(); ++i) {
+        settings.push_back({std::string(chapter.variants[i]), 0, false});
+    }
+    if (chapter.takes_batch) settings.push_back({first, 4096, true});
+    return settings;
+}
+
+namespace {
+
+// Measures `count` on prefixes of `book` as the budget allows; `cap` is the most it may count.
+template <typename Count>
+void measure(Row& row, Count count, Events book, std::uint64_t cap, const Budget& budget) {
+    auto timed = [&](Events events) {
+        const LetterTypes expected = reference_count(events);
+        auto start = Clock::now();
+        LetterTypes counts = count(events);
+        double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        if (counts != expected) {
+            throw std::runtime_error("counted " + describe(counts) + " on " + std::to_string(events.size()) +
+                                     " events, but the reference count is " + describe(expected));
+        }
+        return seconds;
+    };
+    // A probe on a short prefix tells the cost per event, so a slow mechanism counts a prefix the
+    // budget allows instead of the whole book. It also warms up caches, pools and code.
+    std::uint64_t probe_events = std::min<std::uint64_t>(cap, 65536);
+    double probe = timed(book.first(probe_events));
+    std::uint64_t events = cap;
+    if (probe_events < cap) {
+        double fits = budget.seconds_per_run * static_cast<double>(probe_events) / std::max(probe, 1e-9);
+        if (fits < static_cast<double>(cap)) {
+            events = std::min(cap, round_down(fits));
+            row.prefix_reason = "time budget";
+        }
+    }
+    row.events = events;
+    double warmup = events == probe_events ? probe : timed(book.first(events));
+    int runs = runs_for(warmup, budget);
+    for (int run = 0; run < runs; ++run) row.run_seconds.push_back(timed(book.first(events)));
+}
+
+}  // namespace
+
+Row measure_chapter(const Chapter& chapter, const Setting& setting, Events book, const Budget& budget) {
+    Row row;
+    row.chapter = chapter.number;
+    row.slug = chapter.slug;
+    row.mechanism = chapter.mechanism;
+    row.variant = setting.variant;
+    row.batch = setting.batch;
+    row.default_variant = setting.default_variant;
+    row.book_events = book.size();
+    std::uint64_t cap = book.size();
+    // A chapter's default limit is for one message per event; a batch shares that cost out, so a
+    // batched row is bounded by the time budget alone.
+    if (chapter.default_limit != 0 && chapter.default_limit < cap && setting.batch == 0) {
+        cap = chapter.default_limit;
+        row.prefix_reason = "the chapter's default limit";
+    }
+    if (budget.limit != 0 && budget.limit < cap) {
+        cap = budget.limit;
+        row.prefix_reason = "--limit";
+    }
+    Settings settings;
+    settings.variant = setting.variant;
+    settings.batch = setting.batch;
+    try {
+        measure(row, [&](Events events) { return chapter.count(events, settings); }, book, cap, budget);
+    } catch (const std::exception& error) {
+        row.error = error.what();
+        row.run_seconds.clear();
+    }
+    return row;
+}
+
+Row measure_floor(Events book, const Budget& budget) {
+    Row row;
+    row.chapter = 0;
+    row.slug = "floor";
+    row.mechanism = "reference_count: table look-up, no dispatch";
+    row.book_events = book.size();
+    try {
+        std::uint64_t cap = book.size();
+        if (budget.limit != 0 && budget.limit < cap) {
+            cap = budget.limit;
+            row.prefix_reason = "--limit";
+        }
+        measure(row, [](Events events) { return reference_count(events); }, book, cap, budget);
+    } catch (const std::exception& error) {
+        row.error = error.what();
+        row.run_seconds.clear();
+    }
+    return row;
+}
+
+std::string find_on_path(const std::string& program) {
+    const char* path = std::getenv("PATH");
+    std::istringstream dirs(path ? path : "/usr/bin:/bin");
+    std::string dir;
+    while (std::getline(dirs, dir, ':')) {
+        std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+    return {};
+}
+
+std::vector<std::string> python_interpreters() {
+    std::vector<std::string> found;
+    for (const char* name : {"python3", "pypy3"}) {
+        if (!find_on_path(name).empty()) found.emplace_back(name);
+    }
+    return found;
+}
+
+std::vector<PythonPeer> python_peers(const std::filesystem::path& source_dir) {
+    std::vector<PythonPeer> peers;
+    std::error_code error;
+    for (const auto& folder : std::filesystem::directory_iterator(source_dir / "chapters", error)) {
+        std::string name = folder.path().filename().string();
+        if (!folder.is_directory() || name.size() < 3 || !std::isdigit(static_cast<unsigned char>(name[0])) ||
+            !std::isdigit(static_cast<unsigned char>(name[1])) || name[2] != '_') {
+            continue;
+        }
+        for (const auto& file : std::filesystem::directory_iterator(folder.path())) {
+            if (file.path().extension() == ".py") peers.push_back({std::stoi(name.substr(0, 2)), file.path()});
+        }
+    }
+    std::sort(peers.begin(), peers.end(), [](const PythonPeer& a, const PythonPeer& b) {
+        return std::tie(a.chapter, a.path) < std::tie(b.chapter, b.path);
+    });
+    return peers;
+}
+
+Row measure_python(const PythonPeer& peer, const std::string& interpreter, std::size_t batch,
+                   const std::string& book_path, Events book, const Budget& budget, bool* takes_batch) {
+    Row row;
+    row.chapter = peer.chapter;
+    row.slug = peer.path.filename().string();
+    row.python = true;
+    row.batch = batch;
+    row.implementation = interpreter;
+    row.book_events = book.size();
+    auto run = [&](std::uint64_t limit, int runs) {
+        std::vector<std::string> args{interpreter, peer.path.string(), "--book", book_path, "--limit",
+                                      std::to_string(limit), "--runs", std::to_string(runs), "--json"};
+        if (batch != 0) args.insert(args.end(), {"--batch", std::to_string(batch)});
+        Capture result = capture(args);
+        if (result.status != 0) {
+            throw std::runtime_error(interpreter + " " + row.slug + " exited with status " +
+                                     std::to_string(result.status) + ": " + first_line(result.err));
+        }
+        return result.out;
+    };
+    try {
+        std::uint64_t cap = book.size();
+        if (budget.limit != 0 && budget.limit < cap) {
+            cap = budget.limit;
+            row.prefix_reason = "--limit";
+        }
+        // Two probes tell the cost per event: 100 events first, so that even a process per event
+        // is probed in a second or so, then as many as half a run's budget allows (at most 50,000),
+        // twice, keeping the faster run, so that PyPy's JIT has compiled the loop.
+        std::uint64_t probe_events = std::min<std::uint64_t>(cap, 100);
+        std::string probe = run(probe_events, 1);
+        double per_event =
+            json_numbers(probe, "run_seconds").at(0) / static_cast<double>(std::max<std::uint64_t>(probe_events, 1));
+        std::uint64_t second = std::min<std::uint64_t>(
+            {cap, 50'000, round_down(0.5 * budget.python_seconds_per_run / std::max(per_event, 1e-12))});
+        if (second > probe_events) {
+            probe_events = second;
+            probe = run(probe_events, 2);
+            auto runs = json_numbers(probe, "run_seconds");
+            per_event = *std::min_element(runs.begin(), runs.end()) / static_cast<double>(probe_events);
+        }
+        row.implementation = json_field(probe, "interpreter");
+        row.mechanism = json_field(probe, "mechanism");
+        if (takes_batch != nullptr) *takes_batch = json_field(probe, "takes_batch") == "true";
+        std::uint64_t events = cap;
+        double fits = budget.python_seconds_per_run / std::max(per_event, 1e-12);
+        if (fits < static_cast<double>(cap)) {
+            events = std::min<std::uint64_t>(cap, round_down(fits));
+            row.prefix_reason = "time budget";
+        }
+        row.events = events;
+        // One process: a warm-up run, then the measured runs, as the C++ rows are measured.
+        std::string output = run(events == book.size() ? 0 : events, budget.python_runs + 1);
+        auto runs = json_numbers(output, "run_seconds");
+        row.run_seconds.assign(runs.begin() + 1, runs.end());
+        LetterTypes counts{json_count(output, "vowels"), json_count(output, "consonants"),
+                           json_count(output, "others")};
+        LetterTypes expected = reference_count(book.first(events));
+        if (counts != expected) {
+            throw std::runtime_error("counted " + describe(counts) + ", but the reference count is " +
+                                     describe(expected));
+        }
+    } catch (const std::exception& error) {
+        row.error = error.what();
+        row.run_seconds.clear();
+    }
+    return row;
+}
+
+std::vector<Primitive> run_microbenchmarks(const std::string& program, const Budget& budget) {
+    std::ostringstream min_time;
+    min_time << budget.micro_min_time;
+    Capture result = capture({program, "--benchmark_format=csv", "--benchmark_min_time=" + min_time.str()});
+    if (result.status != 0) {
+        throw std::runtime_error(program + " exited with status " + std::to_string(result.status) + ": " +
+                                 first_line(result.err));
+    }
+    // Google Benchmark's CSV: a header line, then one line per benchmark; names and labels quoted.
+    auto split = [](const std::string& line) {
+        std::vector<std::string> fields(1);
+        bool quoted = false;
+        for (char c : line) {
+            if (c == '"') quoted = !quoted;
+            else if (c == ',' && !quoted) fields.emplace_back();
+            else fields.back() += c;
+        }
+        return fields;
+    };
+    std::istringstream lines(result.out);
+    std::string line;
+    std::map<std::string, std::size_t> column;
+    std::vector<Primitive> primitives;
+    while (std::getline(lines, line)) {
+        auto fields = split(line);
+        if (column.empty()) {
+            if (fields.empty() || fields[0] != "name") continue;  // anything before the header
+            for (std::size_t i = 0; i < fields.size(); ++i) column[fields[i]] = i;
+            for (const char* needed : {"name", "items_per_second", "label"}) {
+                if (!column.count(needed)) throw std::runtime_error(program + ": no '" + needed + "' column");
+            }
+            continue;
+        }
+        if (fields.size() < column.size()) continue;
+        Primitive primitive;
+        primitive.name = fields[column["name"]];
+        // "pipe_one_way/4096/real_time" -> "pipe_one_way/4096": the argument stays, the timer goes.
+        if (auto at = primitive.name.rfind("/real_time"); at != std::string::npos) primitive.name.erase(at);
+        primitive.chapters = fields[column["label"]];
+        if (column.count("error_occurred") && fields[column["error_occurred"]] == "true") {
+            primitive.target_status = "failed: " + fields[column["error_message"]];
+        } else if (!fields[column["items_per_second"]].empty()) {
+            primitive.ns = 1e9 / std::stod(fields[column["items_per_second"]]);
+        }
+        primitives.push_back(primitive);
+    }
+    if (primitives.empty()) throw std::runtime_error(program + " reported no benchmark");
+    return primitives;
+}
+
+double load_average() {
+    double load[1];
+    return ::getloadavg(load, 1) == 1 ? load[0] : not_measured;
+}
+
+Machine describe_machine() {
+    Machine machine;
+    std::time_t now = std::time(nullptr);
+    char date[32];
+    std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    machine.date = date;
+    machine.cores = static_cast<unsigned>(::sysconf(_SC_NPROCESSORS_ONLN));
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(cpuinfo, line)) {
+        if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) {
+            machine.cpu = line.substr(line.find(':') + 2);
+            break;
+        }
+    }
+    if (machine.cpu.empty()) machine.cpu = "unknown CPU";
+#if defined(__clang__)
+    machine.compiler = "clang++ " __clang_version__;
+#elif defined(__GNUC__)
+    machine.compiler = "g++ " __VERSION__;
+#else
+    machine.compiler = "unknown compiler";
+#endif
+    machine.compiler += " " WORKBOOK_BENCH_FLAGS;
+    utsname name{};
+    if (::uname(&name) == 0) machine.kernel = std::string(name.sysname) + " " + name.release;
+    machine.load_before = load_average();
+    return machine;
+}
+
+}  // namespace workbook::bench

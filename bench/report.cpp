@@ -1,0 +1,343 @@
+// Reporting: ratios and the issue's targets, the table, CSV, JSON and the gnuplot chart.
+#include "bench.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+
+namespace workbook::bench {
+namespace {
+
+// The issue's targets for the chapters, as the most a row may cost per event relative to chapter 01
+// (measured in the same run). None is asserted anywhere: the bench marks them met or missed.
+std::optional<double> chapter_target(const Row& row) {
+    if (row.python || !row.default_variant) return std::nullopt;
+    switch (row.chapter) {
+        case 9: return row.batch == 0 ? std::optional(1.5) : std::nullopt;
+        case 5: case 6: case 7: case 8: case 10: return row.batch == 0 ? std::optional(5.0) : std::nullopt;
+        case 11: return row.batch == 0 ? std::optional(4.0) : std::nullopt;
+        case 3: case 4: return row.batch == 4096 ? std::optional(3.0) : std::nullopt;
+        default: return std::nullopt;
+    }
+}
+
+const Row* find_row(const std::vector<Row>& rows, int chapter, std::size_t batch, const std::string& implementation) {
+    for (const Row& row : rows) {
+        if (row.ok() && row.chapter == chapter && row.batch == batch && row.default_variant &&
+            row.implementation == implementation) {
+            return &row;
+        }
+    }
+    return nullptr;
+}
+
+std::string number(double value, int precision = 3) {
+    if (std::isnan(value)) return "";
+    std::ostringstream text;
+    text << std::setprecision(precision) << value;
+    return text.str();
+}
+
+// ns per event with about three significant digits: 0.712, 6.10, 41.3, 203456.
+std::string nanoseconds(double ns) {
+    if (std::isnan(ns)) return "-";
+    char text[32];
+    std::snprintf(text, sizeof text, ns < 10 ? "%.2f" : ns < 100 ? "%.1f" : "%.0f", ns);
+    return text;
+}
+
+std::string duration(double seconds) {
+    if (std::isnan(seconds)) return "-";
+    char text[32];
+    if (seconds < 1e-3) std::snprintf(text, sizeof text, "%.1f us", seconds * 1e6);
+    else if (seconds < 1) std::snprintf(text, sizeof text, "%.1f ms", seconds * 1e3);
+    else std::snprintf(text, sizeof text, "%.2f s", seconds);
+    return text;
+}
+
+std::string ratio(double value) {
+    if (std::isnan(value)) return "-";
+    char text[32];
+    std::snprintf(text, sizeof text, value < 10 ? "%.2fx" : "%.0fx", value);
+    return text;
+}
+
+// 0.021 reads better with its inverse beside it: "0.021 (1/47)".
+std::string cpp_over_python(double value) {
+    if (std::isnan(value)) return "-";
+    char text[48];
+    std::snprintf(text, sizeof text, "%.2g (1/%.3g)", value, 1 / value);
+    return text;
+}
+
+std::string fit(std::string text, std::size_t width) {
+    return text.size() <= width ? text : text.substr(0, width - 2) + "..";
+}
+
+std::string csv(const std::string& text) {
+    if (text.find_first_of(",\"\n") == std::string::npos) return text;
+    std::string quoted = "\"";
+    for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+}
+
+std::string json(const std::string& text) {
+    std::string out = "\"";
+    for (unsigned char c : text) {
+        if (c == '"' || c == '\\') out += '\\', out += static_cast<char>(c);
+        else if (c < 0x20) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+            out += escaped;
+        } else out += static_cast<char>(c);
+    }
+    return out + "\"";
+}
+
+std::string json(double value) {
+    if (std::isnan(value)) return "null";
+    std::ostringstream text;
+    text << std::setprecision(9) << value;
+    return text.str();
+}
+
+void print_rows(const Results& results, bool python, std::ostream& out) {
+    char line[512];
+    std::snprintf(line, sizeof line, "%-34s %-36s %16s %4s %10s %9s %7s %19s  %s\n", "row",
+                  python ? "interpreter" : "mechanism", "events", "runs", "median/run", "ns/event", "vs 01",
+                  python ? "C++/Python" : "spread (ns/event)", "target");
+    out << line;
+    for (const Row& row : results.rows) {
+        if (row.python != python) continue;
+        std::string events = std::to_string(row.events) + (row.prefix_reason.empty() ? "" : " prefix");
+        if (!row.ok()) {
+            std::snprintf(line, sizeof line, "%-34s %-36s  FAILED: %s\n", fit(row.label(), 34).c_str(),
+                          fit(python ? row.implementation : row.mechanism, 36).c_str(), row.error.c_str());
+            out << line;
+            continue;
+        }
+        std::string spread = python ? cpp_over_python(row.cpp_over_python)
+                                    : nanoseconds(row.ns_per_event(row.min_seconds())) + "-" +
+                                          nanoseconds(row.ns_per_event(row.max_seconds()));
+        std::string target = row.target_status.empty() ? "" : row.target_status + " (" + row.target + ")";
+        std::snprintf(line, sizeof line, "%-34s %-36s %16s %4zu %10s %9s %7s %19s  %s\n", fit(row.label(), 34).c_str(),
+                      fit(python ? row.implementation : row.mechanism, 36).c_str(), events.c_str(),
+                      row.run_seconds.size(), duration(row.median_seconds()).c_str(),
+                      nanoseconds(row.ns_per_event()).c_str(), ratio(row.ratio_to_01).c_str(), spread.c_str(),
+                      target.c_str());
+        out << line;
+    }
+}
+
+}  // namespace
+
+void evaluate(Results& results) {
+    for (Row& row : results.rows) {
+        if (!row.ok()) continue;
+        // Each implementation against its own chapter 01: the talk's claim that the weightless
+        // generator beats the callout "on CPython anyway" is a ratio within CPython.
+        const Row* first = find_row(results.rows, 1, 0, row.implementation);
+        if (first != nullptr) row.ratio_to_01 = row.ns_per_event() / first->ns_per_event();
+        if (auto limit = chapter_target(row)) {
+            row.target = "<= " + number(*limit, 2) + "x 01";
+            if (!std::isnan(row.ratio_to_01)) row.target_status = row.ratio_to_01 <= *limit ? "met" : "missed";
+        }
+        if (row.python) {
+            const Row* cpp = find_row(results.rows, row.chapter, row.batch, "C++");
+            if (cpp != nullptr) {
+                row.cpp_over_python = cpp->ns_per_event() / row.ns_per_event();
+                row.target = "C++ faster";
+                row.target_status = row.cpp_over_python < 1 ? "met" : "missed";
+            }
+        }
+    }
+    const Primitive* fiber = nullptr;
+    for (const Primitive& primitive : results.primitives) {
+        if (primitive.name == "fiber_round_trip") fiber = &primitive;
+    }
+    for (Primitive& primitive : results.primitives) {
+        if (primitive.name == "greenlet_round_trip" && fiber != nullptr && !std::isnan(primitive.ns)) {
+            primitive.target = "<= 1.5x fiber_round_trip";
+            primitive.target_status = primitive.ns <= 1.5 * fiber->ns ? "met" : "missed";
+        }
+    }
+}
+
+void print_table(const Results& results, std::ostream& out) {
+    const Machine& machine = results.machine;
+    out << "Weightless bench" << (results.quick ? " (--quick)" : "") << ", " << machine.date << ": "
+        << results.book_name << ", " << results.book_events << " events per book\n"
+        << "machine: " << machine.cores << " cores, " << machine.cpu << ", " << machine.compiler << ", "
+        << machine.kernel << "; load average " << number(machine.load_before, 2) << " before, "
+        << number(machine.load_after, 2) << " after\n\n";
+    print_rows(results, false, out);
+    bool any_python = false;
+    for (const Row& row : results.rows) any_python = any_python || row.python;
+    if (any_python) {
+        out << "\nThe talk's Python (vs 01: against chapter 01 on the same interpreter; C++/Python: the C++ "
+               "chapter's ns per event over this row's)\n";
+        print_rows(results, true, out);
+    }
+    std::string prefixes;
+    for (const Row& row : results.rows) {
+        if (row.ok() && !row.prefix_reason.empty()) {
+            prefixes += (prefixes.empty() ? "" : "; ") + row.label() + (row.python ? " " + row.implementation : "") +
+                        " (" + row.prefix_reason + ")";
+        }
+    }
+    if (!prefixes.empty()) {
+        out << "\nprefix: measured on the first events of the book only, nothing extrapolated: " << prefixes << '\n';
+    }
+    if (!results.primitives.empty()) {
+        out << "\nPrimitives (bench/micro.cpp, Google Benchmark, real time per operation)\n";
+        char line[256];
+        std::snprintf(line, sizeof line, "%-34s %10s  %-10s %s\n", "primitive", "ns/op", "chapters", "target");
+        out << line;
+        for (const Primitive& primitive : results.primitives) {
+            std::string target = primitive.target_status.empty() ? ""
+                                 : primitive.target.empty()      ? primitive.target_status
+                                                                 : primitive.target_status + " (" + primitive.target + ")";
+            std::snprintf(line, sizeof line, "%-34s %10s  %-10s %s\n", primitive.name.c_str(),
+                          nanoseconds(primitive.ns).c_str(), primitive.chapters.c_str(), target.c_str());
+            out << line;
+        }
+    }
+    int met = 0, missed = 0;
+    std::string missed_names;
+    for (const Row& row : results.rows) {
+        if (row.target_status == "met") ++met;
+        if (row.target_status == "missed") ++missed, missed_names += " " + row.label() + (row.python ? " " + row.implementation : "");
+    }
+    for (const Primitive& primitive : results.primitives) {
+        if (primitive.target_status == "met") ++met;
+        if (primitive.target_status == "missed") ++missed, missed_names += " " + primitive.name;
+    }
+    out << "\ntargets (issue 8): " << met << " met, " << missed << " missed" << (missed ? ":" : "") << missed_names
+        << '\n';
+    for (const auto& note : results.notes) out << "note: " << note << '\n';
+}
+
+void write_csv(const Results& results, const std::filesystem::path& file) {
+    std::ofstream out(file);
+    out << "chapter,label,slug,implementation,mechanism,variant,batch,events,book_events,prefix,prefix_reason,runs,"
+           "median_seconds,min_seconds,max_seconds,ns_per_event,ns_per_event_min,ns_per_event_max,ratio_to_01,"
+           "cpp_over_python,target,target_status,error\n";
+    for (const Row& row : results.rows) {
+        out << row.chapter << ',' << csv(row.label()) << ',' << csv(row.slug) << ',' << csv(row.implementation) << ','
+            << csv(row.mechanism) << ',' << csv(row.variant) << ',' << row.batch << ',' << row.events << ','
+            << row.book_events << ',' << (row.prefix_reason.empty() ? "false" : "true") << ','
+            << csv(row.prefix_reason) << ',' << row.run_seconds.size() << ',' << number(row.median_seconds(), 9) << ','
+            << number(row.min_seconds(), 9) << ',' << number(row.max_seconds(), 9) << ','
+            << number(row.ns_per_event(), 6) << ',' << number(row.ns_per_event(row.min_seconds()), 6) << ','
+            << number(row.ns_per_event(row.max_seconds()), 6) << ',' << number(row.ratio_to_01, 6) << ','
+            << number(row.cpp_over_python, 6) << ',' << csv(row.target) << ',' << csv(row.target_status) << ','
+            << csv(row.error) << '\n';
+    }
+    if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
+}
+
+void write_json(const Results& results, const std::filesystem::path& file) {
+    std::ofstream out(file);
+    const Machine& machine = results.machine;
+    out << "{\n  \"date\": " << json(machine.date) << ",\n  \"quick\": " << (results.quick ? "true" : "false")
+        << ",\n  \"machine\": {\"cores\": " << machine.cores << ", \"cpu\": " << json(machine.cpu)
+        << ", \"compiler\": " << json(machine.compiler) << ", \"kernel\": " << json(machine.kernel)
+        << ", \"load_before\": " << json(machine.load_before) << ", \"load_after\": " << json(machine.load_after)
+        << "},\n  \"book\": {\"name\": " << json(results.book_name) << ", \"events\": " << results.book_events
+        << "},\n  \"rows\": [";
+    bool first = true;
+    for (const Row& row : results.rows) {
+        out << (first ? "\n" : ",\n") << "    {\"chapter\": " << row.chapter << ", \"label\": " << json(row.label())
+            << ", \"slug\": " << json(row.slug) << ", \"implementation\": " << json(row.implementation)
+            << ", \"mechanism\": " << json(row.mechanism) << ", \"variant\": " << json(row.variant)
+            << ", \"batch\": " << row.batch << ", \"events\": " << row.events << ", \"book_events\": " << row.book_events
+            << ", \"prefix\": " << (row.prefix_reason.empty() ? "false" : "true")
+            << ", \"prefix_reason\": " << json(row.prefix_reason) << ", \"runs\": " << row.run_seconds.size()
+            << ", \"run_seconds\": [";
+        for (std::size_t i = 0; i < row.run_seconds.size(); ++i) out << (i ? ", " : "") << json(row.run_seconds[i]);
+        out << "], \"median_seconds\": " << json(row.median_seconds()) << ", \"ns_per_event\": "
+            << json(row.ns_per_event()) << ", \"ns_per_event_min\": " << json(row.ns_per_event(row.min_seconds()))
+            << ", \"ns_per_event_max\": " << json(row.ns_per_event(row.max_seconds()))
+            << ", \"ratio_to_01\": " << json(row.ratio_to_01) << ", \"cpp_over_python\": " << json(row.cpp_over_python)
+            << ", \"target\": " << json(row.target) << ", \"target_status\": " << json(row.target_status)
+            << ", \"error\": " << json(row.error) << "}";
+        first = false;
+    }
+    out << "\n  ],\n  \"primitives\": [";
+    first = true;
+    for (const Primitive& primitive : results.primitives) {
+        out << (first ? "\n" : ",\n") << "    {\"name\": " << json(primitive.name) << ", \"chapters\": "
+            << json(primitive.chapters) << ", \"ns_per_operation\": " << json(primitive.ns)
+            << ", \"target\": " << json(primitive.target) << ", \"target_status\": " << json(primitive.target_status)
+            << "}";
+        first = false;
+    }
+    out << "\n  ],\n  \"notes\": [";
+    for (std::size_t i = 0; i < results.notes.size(); ++i) out << (i ? ", " : "") << json(results.notes[i]);
+    out << "]\n}\n";
+    if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
+}
+
+void draw_chart(const Results& results, const std::filesystem::path& dir) {
+    // One cluster per C++ row: the C++ bar, and beside it the Python peers' bars where they exist.
+    std::ofstream data(dir / "chart.dat");
+    data << "# label  C++  CPython  PyPy   (ns per event; NaN = not measured)\n";
+    std::size_t rows = 0;
+    for (const Row& row : results.rows) {
+        if (row.python || !row.ok()) continue;
+        std::string label = row.slug;
+        if (!row.default_variant) label += " " + row.variant;
+        if (row.batch != 0) label += " batch " + std::to_string(row.batch);
+        if (!row.prefix_reason.empty()) label += " *";
+        for (char& c : label) c = c == '_' ? ' ' : c == '"' ? '\'' : c;
+        auto python = [&](const char* name) {
+            for (const Row& peer : results.rows) {
+                if (peer.python && peer.ok() && peer.chapter == row.chapter && peer.batch == row.batch &&
+                    row.default_variant && peer.implementation.rfind(name, 0) == 0) {
+                    return nanoseconds(peer.ns_per_event());
+                }
+            }
+            return std::string("NaN");
+        };
+        data << '"' << label << "\" " << nanoseconds(row.ns_per_event()) << ' ' << python("CPython") << ' '
+             << python("PyPy") << '\n';
+        ++rows;
+    }
+    data.close();
+    if (!data) throw std::runtime_error("cannot write " + (dir / "chart.dat").string());
+
+    std::ofstream script(dir / "chart.gp");
+    script << "# Drawn by workbook-bench: `gnuplot chart.gp` in this folder redraws chart.svg from chart.dat.\n"
+           << "set terminal svg size " << std::max<std::size_t>(720, 64 * rows + 160)
+           << ",560 dynamic noenhanced font 'sans,11' background rgb 'white'\n"
+           << "set output 'chart.svg'\n"
+           << "set title \"Weightless: what each mechanism costs per event (" << results.book_name << ", "
+           << results.machine.date.substr(0, 10) << ")\\n" << results.machine.cores << " cores, "
+           << results.machine.cpu << "; * = measured on a prefix of the book; log scale\"\n"
+           << "set ylabel 'time per event'\n"
+           << "set logscale y\nset yrange [0.1:*]\nset grid ytics\n"
+           << "set ytics ('0.1 ns' 0.1, '1 ns' 1, '10 ns' 10, '100 ns' 100, '1 us' 1e3, '10 us' 1e4, "
+              "'100 us' 1e5, '1 ms' 1e6, '10 ms' 1e7, '100 ms' 1e8, '1 s' 1e9)\n"
+           << "set datafile missing 'NaN'\n"
+           << "set style data histogram\nset style histogram clustered gap 1\n"
+           << "set style fill solid 0.85 border -1\nset boxwidth 0.9\n"
+           << "set xtics rotate by 30 right scale 0\nset bmargin 10\nset key top right\n"
+           << "plot 'chart.dat' using 2:xtic(1) title 'C++' lc rgb '#1f5fa8', '' using 3 title 'CPython' lc rgb "
+              "'#e3a21a', '' using 4 title 'PyPy' lc rgb '#3d9a4b'\n";
+    script.close();
+    if (!script) throw std::runtime_error("cannot write " + (dir / "chart.gp").string());
+    // The script names its files relative to its folder, so it can be rerun there by hand.
+    std::string folder = dir.string();
+    for (std::size_t at = 0; (at = folder.find('\'', at)) != std::string::npos; at += 2) folder.insert(at, 1, '\'');
+    Capture drawn = capture({"gnuplot", "-e", "cd '" + folder + "'", "chart.gp"});
+    if (drawn.status != 0) {
+        throw std::runtime_error("gnuplot failed with status " + std::to_string(drawn.status) + " on " +
+                                 (dir / "chart.gp").string() + ": " + drawn.err.substr(0, drawn.err.find('\n')));
+    }
+}
+
+}  // namespace workbook::bench

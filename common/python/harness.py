@@ -1,0 +1,161 @@
+"""The harness every chapter's Python peer shares: options, the book, the talk's three lines.
+
+A chapter's `.py` file holds the talk's program, the part worth reading beside the C++; this module
+does the rest the same way for all of them, as common/src/runner.cpp does for the C++ chapters:
+
+    python3 chapters/01_serial/serial.py [--book PATH|-] [--runs N] [--limit N] [--json]
+
+The book is read as bytes and decoded as Latin-1, so each byte is one character, one event, as in
+the talk's Python 2. Without --book, the workbook's default book is used: the bytes that
+`./workbook corpus` writes, taken from the `workbook-corpus` program of a build folder (or the
+program that the environment variable WORKBOOK_CORPUS names).
+"""
+
+import argparse
+import glob
+import json
+import os
+import platform
+import string
+import subprocess
+import sys
+import time
+from collections import namedtuple
+
+# The talk's `letters`: Python 2's string.letters in the C locale, the ASCII letters.
+letters = string.ascii_letters
+
+# The talk's result type; its fields are the counters themselves, printed by their repr().
+LetterTypes = namedtuple('LetterTypes', 'vowel consonant other')
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class UsageError(Exception):
+    """A malformed command line: exit status 2, one line on stderr."""
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse's own errors take two lines; the workbook's programs say what is wrong in one.
+    def error(self, message):
+        raise UsageError(message)
+
+
+def _whole_number(minimum):
+    def parse(text):
+        try:
+            value = int(text, 10)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(
+                'needs a whole number of at least %d, got %r' % (minimum, text))
+        return value
+    return parse
+
+
+def _corpus_program():
+    # WORKBOOK_CORPUS names the program; else the build folder of the preset in use, then any other.
+    preset = os.environ.get('WORKBOOK_PRESET', 'default')
+    candidates = [os.environ['WORKBOOK_CORPUS']] if os.environ.get('WORKBOOK_CORPUS') else []
+    candidates += [os.path.join(ROOT, 'build', preset, 'bin', 'workbook-corpus')]
+    candidates += sorted(glob.glob(os.path.join(ROOT, 'build', '*', 'bin', 'workbook-corpus')))
+    for program in candidates:
+        if os.access(program, os.X_OK):
+            return program
+    return None
+
+
+def load_book(path):
+    """The book's bytes, decoded as Latin-1: one character per byte, every byte value kept."""
+    if path == '-':
+        return sys.stdin.buffer.read().decode('latin-1'), '<stdin>'
+    if path is not None:
+        try:
+            with open(path, 'rb') as book:
+                return book.read().decode('latin-1'), path
+        except OSError as error:
+            raise OSError("cannot read book '%s': %s" % (path, error.strerror or error)) from None
+    program = _corpus_program()
+    if program is None:
+        raise OSError('no --book given and no workbook-corpus program built to write the default book; '
+                      'run ./workbook corpus > book.txt once, then pass --book book.txt')
+    written = subprocess.run([program], stdout=subprocess.PIPE, check=False)
+    if written.returncode != 0:
+        raise OSError('%s failed with status %d' % (program, written.returncode))
+    return written.stdout.decode('latin-1'), '<default book>'
+
+
+def _number(counter):
+    # The talk's counters print their count through repr(); plain ints are accepted too.
+    return counter if isinstance(counter, int) else int(repr(counter))
+
+
+def main(chapter, title, mechanism, count, default_runs=10, default_limit=0, takes_batch=False):
+    """A chapter's whole program: parse the options, load the book, run `count`, print.
+
+    `count(book, batch)` counts the string `book` (batch is the --batch value, 0 = one message per
+    event) and returns a LetterTypes. Exit status 0 counted, 1 the counts of two runs differ or
+    the mechanism failed, 2 a malformed option or an unreadable book.
+    """
+    program = os.path.basename(sys.argv[0])
+    parser = _Parser(prog=program, description=title + ' (the Python peer of chapter %02d: %s)'
+                     % (chapter, mechanism))
+    parser.add_argument('--book', default=None, help="count the bytes of PATH, or of standard input for '-' "
+                        '(default: the generated default book)', metavar='PATH')
+    parser.add_argument('--runs', type=_whole_number(1), default=default_runs,
+                        help='count N times and report the total time (default %(default)s)', metavar='N')
+    parser.add_argument('--limit', type=_whole_number(0), default=default_limit,
+                        help='count only the first N events; 0 counts the whole book (default %(default)s)',
+                        metavar='N')
+    if takes_batch:
+        parser.add_argument('--batch', type=_whole_number(1), default=0,
+                            help='send events N at a time (default: one message per event)', metavar='N')
+    parser.add_argument('--json', action='store_true', help='print one JSON object instead of the three lines')
+    try:
+        options = parser.parse_args()
+        if options.book == '':
+            raise UsageError('--book needs a path, or - for standard input')
+        book, book_name = load_book(options.book)
+    except UsageError as error:
+        sys.stderr.write('%s: %s; %s\n' % (program, error, ' '.join(parser.format_usage().split())))
+        return 2
+    except OSError as error:
+        sys.stderr.write('%s: %s\n' % (program, error))
+        return 2
+
+    events = book[:options.limit] if 0 < options.limit < len(book) else book
+    batch = getattr(options, 'batch', 0)
+    run_seconds = []
+    first = None
+    try:
+        for run in range(options.runs):
+            start = time.perf_counter()
+            counts = tuple(_number(counter) for counter in count(events, batch))
+            run_seconds.append(time.perf_counter() - start)
+            if first is None:
+                first = counts
+            elif counts != first:
+                raise RuntimeError('run %d counted %s but run 1 counted %s' % (run + 1, counts, first))
+    except Exception as error:  # the mechanism failed: one line, status 1, nothing on stdout
+        sys.stderr.write('%s: %s\n' % (program, error))
+        return 1
+
+    seconds = sum(run_seconds)
+    vowels, consonants, others = first
+    if options.json:
+        print(json.dumps({
+            'chapter': chapter, 'title': title, 'mechanism': mechanism, 'batch': batch,
+            'takes_batch': takes_batch, 'book': book_name, 'book_events': len(book), 'events': len(events),
+            'runs': options.runs, 'seconds': seconds, 'run_seconds': run_seconds,
+            'ns_per_event': seconds * 1e9 / (len(events) * options.runs) if events else 0.0,
+            'vowels': vowels, 'consonants': consonants, 'others': others,
+            'interpreter': '%s %s' % (platform.python_implementation(), platform.python_version()),
+        }, separators=(',', ':')))
+        return 0
+    print(title)
+    print('vowels=%d consonants=%d others=%d' % (vowels, consonants, others))
+    print('%d %s in %f seconds' % (options.runs, 'run' if options.runs == 1 else 'runs', seconds))
+    if len(events) < len(book):
+        print('(only the first %d of %d events; --limit 0 counts them all)' % (len(events), len(book)))
+    return 0

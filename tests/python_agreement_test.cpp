@@ -1,0 +1,177 @@
+// The agreement test for the talk's Python programs: every `chapters/NN_name/*.py`, run by python3,
+// counts each book exactly as reference_count does, and behaves as the C++ chapters do on the
+// command line. A new .py beside a chapter joins by being there: the test looks for them itself.
+#include "run_program.hpp"
+#include "workbook/book.hpp"
+#include "workbook/default_book.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+using workbook::testing::run_program;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<fs::path> python_peers() {
+    std::vector<fs::path> peers;
+    for (const auto& folder : fs::directory_iterator(fs::path(WORKBOOK_SOURCE_DIR) / "chapters")) {
+        if (!folder.is_directory()) continue;
+        for (const auto& file : fs::directory_iterator(folder.path())) {
+            if (file.path().extension() == ".py") peers.push_back(file.path());
+        }
+    }
+    std::sort(peers.begin(), peers.end());
+    return peers;
+}
+
+// A book in a scratch file, removed afterwards.
+struct BookFile {
+    fs::path path;
+    std::vector<unsigned char> bytes;
+    BookFile(std::string name, std::vector<unsigned char> content) : bytes(std::move(content)) {
+        path = fs::temp_directory_path() / ("workbook-python-" + std::to_string(::getpid()) + "-" + name);
+        std::ofstream(path, std::ios::binary)
+            .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    }
+    ~BookFile() { fs::remove(path); }
+    BookFile(const BookFile&) = delete;
+    BookFile& operator=(const BookFile&) = delete;
+};
+
+std::vector<unsigned char> every_byte_value(int repeats) {
+    std::vector<unsigned char> bytes;
+    for (int r = 0; r < repeats; ++r) {
+        for (int byte = 0; byte < 256; ++byte) bytes.push_back(static_cast<unsigned char>((byte * 7 + r) & 0xFF));
+    }
+    return bytes;
+}
+
+std::vector<unsigned char> default_book(std::size_t size) {
+    auto book = workbook::Book::default_book(size);
+    return {book.events().begin(), book.events().end()};
+}
+
+std::uint64_t field(const std::string& json, const std::string& key) {
+    std::smatch match;
+    if (!std::regex_search(json, match, std::regex("\"" + key + "\":([0-9]+)"))) {
+        throw std::runtime_error("no " + key + " in " + json);
+    }
+    return std::stoull(match[1]);
+}
+
+workbook::LetterTypes counts_in(const std::string& json) {
+    return {field(json, "vowels"), field(json, "consonants"), field(json, "others")};
+}
+
+workbook::testing::ProgramRun python(const fs::path& peer, std::vector<std::string> args) {
+    args.insert(args.begin(), peer.string());
+    return run_program(WORKBOOK_PYTHON3, args);
+}
+
+}  // namespace
+
+TEST_CASE("the talk's Python programs are found beside their chapters") {
+    auto peers = python_peers();
+    std::vector<std::string> names;
+    for (const auto& peer : peers) names.push_back(peer.parent_path().filename().string() + "/" + peer.filename().string());
+    for (const char* expected : {"01_serial/serial.py", "04_threads/threads.py", "09_weightless/weightless.py"}) {
+        CHECK(std::find(names.begin(), names.end(), expected) != names.end());
+    }
+}
+
+TEST_CASE("every Python program counts each book (or its default prefix) as the reference count does, batched or not") {
+    // Few and small books: each run starts an interpreter, and the fed threads pay microseconds per event.
+    BookFile books[] = {
+        {"empty", {}},
+        {"256-values-x16", every_byte_value(16)},
+        {"default-16k", default_book(16 * 1024)},
+    };
+    for (const auto& peer : python_peers()) {
+        for (const auto& book : books) {
+            // Each program's own default limit holds, as for the C++ chapters: the process per event
+            // counts a prefix. The counts are checked against that prefix.
+            auto run = python(peer, {"--book", book.path.string(), "--runs", "1", "--json"});
+            INFO(peer.filename().string(), " on ", book.path.filename().string(), ": ", run.err);
+            REQUIRE(run.status == 0);
+            const auto events = field(run.out, "events");
+            CHECK(events <= book.bytes.size());
+            CHECK(events >= std::min<std::size_t>(book.bytes.size(), 50));
+            const auto expected = workbook::reference_count(std::span(book.bytes).first(events));
+            CHECK(counts_in(run.out) == expected);
+            if (run.out.find("\"takes_batch\":true") == std::string::npos) continue;
+            for (const char* batch : {"7", "4096"}) {  // a partial last batch, and a batch bigger than the book
+                INFO("--batch ", batch);
+                auto batched = python(peer, {"--book", book.path.string(), "--runs", "1", "--json", "--batch", batch});
+                REQUIRE(batched.status == 0);
+                CHECK(counts_in(batched.out) == expected);
+            }
+        }
+    }
+}
+
+TEST_CASE("without --book a Python program counts the default book, made by workbook-corpus") {
+    const auto expected = workbook::reference_count(default_book(40));
+    ::setenv("WORKBOOK_CORPUS", WORKBOOK_CORPUS_PROGRAM, 1);
+    for (const auto& peer : python_peers()) {
+        INFO(peer.filename().string());
+        auto run = python(peer, {"--limit", "40", "--runs", "1", "--json"});
+        REQUIRE(run.status == 0);
+        CHECK(counts_in(run.out) == expected);
+        CHECK(field(run.out, "book_events") == workbook::default_book_size);
+        CHECK(run.out.find("\"book\":\"<default book>\"") != std::string::npos);
+    }
+}
+
+TEST_CASE("every Python program prints the talk's three lines, and says when it counted a prefix") {
+    BookFile book{"default-10k", default_book(10'000)};
+    const auto expected = workbook::reference_count(std::span(book.bytes).first(40));
+    for (const auto& peer : python_peers()) {
+        INFO(peer.filename().string());
+        auto run = python(peer, {"--book", book.path.string(), "--limit", "40", "--runs", "2"});
+        CHECK(run.status == 0);
+        CHECK(run.err == "");
+        std::smatch match;
+        REQUIRE(std::regex_match(run.out, match,
+                                 std::regex("Count letters [^\n]+\nvowels=([0-9]+) consonants=([0-9]+) others=([0-9]+)\n"
+                                            "2 runs in [0-9.]+ seconds\n"
+                                            "\\(only the first 40 of 10000 events; --limit 0 counts them all\\)\n")));
+        CHECK(workbook::LetterTypes{std::stoull(match[1]), std::stoull(match[2]), std::stoull(match[3])} == expected);
+    }
+}
+
+TEST_CASE("a Python program given a missing book says so in one line and exits with status 2") {
+    for (const auto& peer : python_peers()) {
+        INFO(peer.filename().string());
+        auto run = python(peer, {"--book", "/no/such/file"});
+        CHECK(run.status == 2);
+        CHECK(run.out == "");
+        CHECK(run.err == peer.filename().string() + ": cannot read book '/no/such/file': No such file or directory\n");
+    }
+}
+
+TEST_CASE("a Python program given a malformed option says what is wrong in one line, with the usage") {
+    for (const auto& peer : python_peers()) {
+        for (std::vector<std::string> args : {std::vector<std::string>{"--runs", "0"}, {"--frobnicate"}}) {
+            // Every program takes both; the harness parses them all alike, so one is checked per program.
+            if (args[0] == "--runs" && peer.filename() != "serial.py") continue;
+            INFO(peer.filename().string(), " ", args[0]);
+            auto run = python(peer, args);
+            CHECK(run.status == 2);
+            CHECK(run.out == "");
+            CHECK(run.err.rfind(peer.filename().string() + ": ", 0) == 0);
+            CHECK(run.err.find("; usage: " + peer.filename().string() + " ") != std::string::npos);
+            CHECK(std::count(run.err.begin(), run.err.end(), '\n') == 1);
+        }
+    }
+}
