@@ -25,6 +25,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_pages import BENCH_CHARTS  # noqa: E402  (the chart the benchmark page shows)
+
 SKIP = 77
 FOLDER = re.compile(r"^(\d\d)_[A-Za-z0-9_]+$")
 SNIPPET = re.compile(r"^\s*<!--\s*snippet\s+(\S+)\s+(\S+)\s*-->\s*$", re.M)
@@ -210,12 +213,12 @@ def check_pages(args):
         if folder not in chapters and os.path.isfile(os.path.join(root, "chapters", folder, "README.md")):
             print(f"note: chapters/{folder} has a README but is not registered in chapters/CMakeLists.txt")
 
-    bench_chart = os.path.join(args.bench, "cost_per_event.svg") if args.bench else ""
     bench = page("benchmark")
+    charts = [c for c in BENCH_CHARTS if args.bench and os.path.isfile(os.path.join(args.bench, c))]
     if bench is None:
         problems.append("no benchmark page, benchmark.html")
-    elif bench_chart and os.path.isfile(bench_chart) and "cost_per_event.svg" not in bench.links:
-        problems.append(f"{bench_chart} exists but benchmark.html does not show it")
+    elif charts and charts[0] not in bench.links:
+        problems.append(f"{os.path.join(args.bench, charts[0])} exists but benchmark.html does not show it")
 
     if problems:
         fail(problems, "the pages")

@@ -22,6 +22,7 @@ Errors are one line on stderr and exit status 1.
 import argparse
 import csv
 import datetime
+import json
 import math
 import os
 import re
@@ -269,14 +270,17 @@ def index_pages(chapters, exercises):
 def bench_page(bench, out):
     lines = ["# What each mechanism costs {#benchmark}", "",
              "`./workbook bench` runs every chapter on the same book, several times, and measures the time "
-             "per event; the chart and the table below come from its last run on this machine "
-             "(the figures in each chapter's page were measured by its author the same way).", ""]
+             "per event; the chart and the table below come from its last run in this build folder. "
+             "(Each chapter's page gives the figure its author measured, and how.)", ""]
     chart = next((c for c in BENCH_CHARTS if bench and os.path.isfile(os.path.join(bench, c))), None)
     table = next((t for t in BENCH_TABLES if bench and os.path.isfile(os.path.join(bench, t))), None)
     if not chart and not table:
         lines += ["No benchmark has run in this build folder yet. Run `./workbook bench`, then "
                   "`./workbook docs`, and its chart of the cost per event of every chapter appears here."]
         return lines
+    machine = bench_machine(os.path.join(bench, "bench.json"))
+    if machine:
+        lines += [machine, ""]
     if chart:
         shutil.copy(os.path.join(bench, chart), os.path.join(out, chart))
         when = datetime.datetime.fromtimestamp(os.path.getmtime(os.path.join(bench, chart)))
@@ -295,12 +299,30 @@ def bench_page(bench, out):
     return lines
 
 
+def bench_machine(path):
+    """One sentence on when and where the bench ran, from its bench.json (empty when unreadable)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            run = json.load(f)
+        machine, book = run.get("machine", {}), run.get("book", {})
+        parts = [f"Measured {run['date']}" if run.get("date") else "Measured"]
+        if machine.get("cpu"):
+            parts.append(f"on {machine['cpu']}" + (f" ({machine['cores']} cores)" if machine.get("cores") else ""))
+        if machine.get("compiler"):
+            parts.append(f"with {machine['compiler']}")
+        if book.get("name"):
+            parts.append(f"on the book `{book['name']}`" + (f", {book['events']} events" if book.get("events") else ""))
+        return inline_text(" ".join(parts) + ("; a quick pass (`--quick`)" if run.get("quick") else "") + ".")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return ""
+
+
 def number_cell(text):
     """Figures to three significant digits; text as it is, safe inside a table."""
     try:
         value = float(text)
     except ValueError:
-        return text.replace("|", "/")
+        return inline_text(text.replace("<", "&lt;").replace(">", "&gt;").replace("|", "/"))
     if not math.isfinite(value):
         return ""
     return str(int(value)) if value == int(value) else f"{value:.3g}"
