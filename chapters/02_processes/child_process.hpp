@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -60,6 +61,11 @@ struct MCount {
     std::uint64_t value() const noexcept { return std::atomic_ref<std::uint64_t>(*count).load(); }
 };
 //! [shared_counters]
+
+// Flushes every stdio stream, as multiprocessing does before it forks. A child gets a copy of the
+// parent's unwritten buffers, and a child that flushed them (under ThreadSanitizer even `_exit`
+// does) would print the parent's pending output a second time.
+inline void flush_before_fork() { std::fflush(nullptr); }
 
 // Waits for the child `pid` to end and returns its wait status. A signal that interrupts the wait
 // does not end it: the child must be reaped, or it stays a zombie.

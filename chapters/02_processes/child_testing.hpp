@@ -1,5 +1,5 @@
 // Test helpers for the chapters that start processes (02 and 03): is any child left, run a body in a
-// forked child, become a user that a process limit applies to.
+// forked child, allow a set number of further processes.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <filesystem>
 #include <grp.h>
 #include <string>
 #include <sys/prctl.h>
@@ -31,6 +33,7 @@ template <typename Body>
 ChildRun in_child(Body body) {
     int pipe_fds[2];
     REQUIRE(::pipe(pipe_fds) == 0);
+    std::fflush(nullptr);  // or the child may print the test's pending output again
     pid_t pid = ::fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
@@ -52,13 +55,17 @@ ChildRun in_child(Body body) {
     return run;
 }
 
-// In a child of in_child(): becomes a user without privileges (root ignores RLIMIT_NPROC) and allows
-// that user `processes` processes, this one included. Returns what failed, or "".
-inline std::string limit_processes(rlim_t processes) {
+// In a child of in_child(): becomes a user without privileges (root ignores RLIMIT_NPROC) and sets
+// that user's RLIMIT_NPROC so that exactly `more` further processes (or threads) can start. The limit
+// counts the user's threads, and this process may have more than one (ThreadSanitizer runs one of
+// its own); user 65534 is assumed to run nothing else. Returns what failed, or "".
+inline std::string allow_only_more_processes(rlim_t more) {
     if (::geteuid() == 0 && (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0)) {
         return "cannot become user 65534 to make RLIMIT_NPROC apply";
     }
-    rlimit limit{processes, processes};
+    rlim_t threads = 0;
+    for ([[maybe_unused]] const auto& task : std::filesystem::directory_iterator("/proc/self/task")) ++threads;
+    rlimit limit{threads + more, threads + more};
     if (::setrlimit(RLIMIT_NPROC, &limit) != 0) return "cannot set RLIMIT_NPROC";
     return "";
 }
@@ -71,6 +78,7 @@ inline std::string limit_processes(rlim_t processes) {
 template <typename Run>
 int interrupt_mid_run(Run run, int signal, bool whole_group, std::chrono::milliseconds after) {
     REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+    std::fflush(nullptr);  // or the child may print the test's pending output again
     pid_t pid = ::fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {

@@ -11,6 +11,7 @@
 #include "child_process.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <csignal>
 #include <cstring>
 #include <pthread.h>
@@ -59,6 +60,7 @@ pid_t start_forked(const MCount& counter, unsigned char event) {
 
 //! [process_test]
 LetterTypes process_test(Events book, Start start, Progress* progress) {
+    processes::flush_before_fork();
     processes::SharedCounters shared;
     const MCount vowel{"vowel", &shared[Letter::vowel]}, cons{"consonant", &shared[Letter::consonant]},
         other{"other", &shared[Letter::other]};

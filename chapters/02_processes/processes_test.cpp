@@ -18,7 +18,7 @@ using workbook::chapter02::process_test;
 using workbook::chapter02::Start;
 using workbook::testing::in_child;
 using workbook::testing::interrupt_mid_run;
-using workbook::testing::limit_processes;
+using workbook::testing::allow_only_more_processes;
 using workbook::testing::no_child_remains;
 
 namespace {
@@ -41,7 +41,7 @@ TEST_CASE("a process per event counts every byte value into the right counter, w
 
 TEST_CASE("no child process remains after a run") {
     REQUIRE(no_child_remains());
-    auto book = workbook::Book::default_book(500);
+    auto book = workbook::Book::default_book(200);
     for (Start start : {Start::fork, Start::vfork}) {
         CHECK(process_test(book.events(), start) == workbook::reference_count(book.events()));
         CHECK(no_child_remains());
@@ -52,7 +52,7 @@ TEST_CASE("a failed fork stops the run with a clear error and leaves no child be
     for (Start start : {Start::fork, Start::vfork}) {
         INFO("vfork: ", start == Start::vfork);
         auto run = in_child([start](std::string& message) {
-            if (message = limit_processes(1); !message.empty()) return 2;
+            if (message = allow_only_more_processes(0); !message.empty()) return 2;
             auto book = workbook::Book::default_book(100);
             try {
                 process_test(book.events(), start);

@@ -133,6 +133,7 @@ ProcTuple::ProcTuple(MCount counter, std::size_t batch)
     if (::pipe(pipe_fds) != 0) {
         throw ChapterError("cannot make the pipe of worker '" + std::string(counter_.name) + "': " + std::strerror(errno));
     }
+    processes::flush_before_fork();
     pid_ = ::fork();
     if (pid_ == 0) {
         keep_only(pipe_fds[0]);
@@ -260,6 +261,7 @@ public:
     SharedPool(std::size_t size, const MCount (&counters)[3]) {
         int pipe_fds[2];
         if (::pipe2(pipe_fds, O_DIRECT) != 0) throw ChapterError(std::string("cannot make the pool's pipe: ") + std::strerror(errno));
+        processes::flush_before_fork();
         for (std::size_t i = 0; i < size; ++i) {
             pid_t pid = ::fork();
             if (pid == 0) {
