@@ -4,14 +4,39 @@
 
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <sstream>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace workbook::chapter11 {
 extern const Chapter chapter;
 }
 
 using workbook::chapter11::chapter;
+
+namespace {
+
+//! [pairs]
+// The talk's PEP 380 refactoring, pairs() with its inner loop moved into subloop(i), on greenlets:
+// subloop is an ordinary function that switches from inside, so pairs() needs no `yield from`.
+using Pair = std::pair<int, char>;
+constexpr int iter1[] = {1, 2, 3};
+constexpr char iter2[] = {'a', 'b'};
+
+void Yield(Pair value) { workbook::Greenlet::current().parent()->switch_to(std::optional<Pair>(value)); }
+
+void subloop(int i) {
+    for (char j : iter2) Yield({i, j});  // complex stuff goes here
+}
+
+void pairs() {
+    for (int i : iter1) subloop(i);  // some logic about 'i' here
+}
+//! [pairs]
+
+}  // namespace
 
 TEST_CASE("the demonstration prints greenlet's ping-pong and the talk's direct coroutines") {
     std::ostringstream out;
@@ -30,4 +55,15 @@ TEST_CASE("both variants count every event once and leave no counter's stack beh
     }
     CHECK(workbook::Greenlet::stacks_in_use() == 0);
     CHECK(workbook::UcontextGreenlet::stacks_in_use() == 0);
+}
+
+TEST_CASE("the talk's pairs(), its loop moved into subloop(i), needs no delegation on greenlets") {
+    workbook::Greenlet generator{[] {
+        pairs();
+        return std::optional<Pair>();  // the end
+    }};
+    std::vector<Pair> seen;
+    while (auto pair = generator.switch_to<std::optional<Pair>>()) seen.push_back(*pair);
+    CHECK(seen == std::vector<Pair>{{1, 'a'}, {1, 'b'}, {2, 'a'}, {2, 'b'}, {3, 'a'}, {3, 'b'}});
+    CHECK(generator.dead());
 }

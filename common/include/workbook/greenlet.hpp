@@ -83,7 +83,7 @@ struct GreenletExit {
 /// try {
 ///     g.switch_to<int>(std::string("one"));  // run takes an int
 /// } catch (const workbook::GreenletError& error) {
-///     std::puts(error.what());  // greenlet received std::string, expected int
+///     std::puts(error.what());  // greenlet received std::__cxx11::basic_string<...>, expected int
 /// }
 /// \endcode
 class GreenletError : public std::logic_error {
@@ -419,9 +419,12 @@ public:
     ///
     /// \code
     /// {
-    ///     workbook::Greenlet g{[] { Guard guard; workbook::Greenlet::main_greenlet().switch_to(); }};
+    ///     workbook::Greenlet g{[] {
+    ///         std::vector<int> buffer(1000);
+    ///         workbook::Greenlet::main_greenlet().switch_to();
+    ///     }};
     ///     g.switch_to();
-    /// }  // g suspended: unwound here, ~Guard runs
+    /// }  // g is suspended: GreenletExit unwinds it (~vector runs), then its stack is freed
     /// \endcode
     ~BasicGreenlet() {
         BasicGreenlet* const grandparent = parent_;
@@ -466,10 +469,12 @@ public:
     /// that has not started dies without running, and `error` goes to its parent at once.
     ///
     /// \code
+    /// workbook::Greenlet worker{[] { workbook::Greenlet::main_greenlet().switch_to(); }};
+    /// worker.switch_to();  // started, now suspended
     /// try {
     ///     worker.throw_into(std::make_exception_ptr(std::runtime_error("stop")));
     /// } catch (const std::runtime_error&) {
-    ///     // the worker did not catch it: it is dead, and its parent (here) receives it
+    ///     assert(worker.dead());  // it did not catch it: it died, and its parent (here) receives it
     /// }
     /// \endcode
     template <typename R = void>
@@ -482,8 +487,17 @@ public:
     /// The same with an exception object; with none, GreenletExit, which ends the greenlet quietly.
     ///
     /// \code
-    /// worker.throw_into(std::out_of_range("no more work"));
-    /// worker.throw_into();  // GreenletExit: unwinds it, returns once it is dead
+    /// workbook::Greenlet worker{[] {
+    ///     auto& main = workbook::Greenlet::main_greenlet();
+    ///     try {
+    ///         main.switch_to();
+    ///     } catch (const std::out_of_range&) {
+    ///         main.switch_to();  // caught: it lives on
+    ///     }
+    /// }};
+    /// worker.switch_to();
+    /// worker.throw_into(std::out_of_range("no more work"));  // returns when it switches back
+    /// worker.throw_into();  // GreenletExit: it unwinds, and this returns once it is dead
     /// \endcode
     template <typename R = void, typename E = GreenletExit>
     R throw_into(E error = E{}) {
@@ -537,7 +551,11 @@ public:
     /// \code
     /// workbook::Greenlet a{[] {}}, b{[] {}};
     /// b.set_parent(a);
-    /// a.set_parent(b);  // throws GreenletError: cycle
+    /// try {
+    ///     a.set_parent(b);
+    /// } catch (const workbook::GreenletError& error) {
+    ///     std::puts(error.what());  // cannot set a greenlet's parent: it would close a cycle
+    /// }
     /// \endcode
     void set_parent(BasicGreenlet& parent) {
         if (is_main()) detail::greenlets::fail("the main greenlet cannot have a parent");
