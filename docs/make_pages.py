@@ -38,6 +38,8 @@ LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")
 CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
 # Outside code, Doxygen reads @word and \word as commands; on GitHub they are plain text.
 COMMAND_LIKE = re.compile(r"(?<![\\\w])([@\\])(?=[A-Za-z])")
+# HTML tags and markdown link targets, which keep their quotes.
+PROTECTED = re.compile(r"(<[^>]*>|\]\([^)]*\))")
 MECHANISM = re.compile(r'\.mechanism\s*=\s*"((?:[^"\\]|\\.)*)"')
 SNIPPET_TYPES = (".cpp", ".hpp", ".py")
 
@@ -180,17 +182,31 @@ class Converter:
         return out
 
 
+def plain_text(text):
+    """Text outside code: Doxygen's commands escaped, and straight double quotes made typographic,
+    since Doxygen takes "..." as a literal string and renders no markdown or HTML inside it."""
+    out = []
+    for part in PROTECTED.split(text):
+        if PROTECTED.fullmatch(part):
+            out.append(part)
+            continue
+        part = COMMAND_LIKE.sub(r"\\\1", part)
+        part = re.sub(r'(^|(?<=[\s(\[{—-]))"', "\u201c", part)
+        out.append(part.replace('"', "\u201d"))
+    return "".join(out)
+
+
 def inline_text(line):
     """A README line as Doxygen should read it, meaning what it means on GitHub."""
     out, end = [], 0
     for span in CODE_SPAN.finditer(line):
-        out.append(COMMAND_LIKE.sub(r"\\\1", line[end:span.start()]))
+        out.append(plain_text(line[end:span.start()]))
         fence, code = span.groups()
         # Doxygen 1.9 reads `text' as a quotation, so a one-backtick span holding a quote breaks;
         # two backticks mean the same on GitHub and in Doxygen.
         out.append(f"``{code}``" if fence == "`" and "'" in code else span.group(0))
         end = span.end()
-    out.append(COMMAND_LIKE.sub(r"\\\1", line[end:]))
+    out.append(plain_text(line[end:]))
     return "".join(out)
 
 
