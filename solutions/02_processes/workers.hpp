@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <new>
@@ -72,6 +73,8 @@ inline std::string describe_end(int status) {
 inline void run_workers(int workers, const std::function<void(int worker)>& work) {
     std::vector<pid_t> children;
     std::string failure;
+    // Buffered output would be copied into every child; flushed now, it cannot be written twice.
+    std::fflush(nullptr);
     for (int i = 0; i < workers; ++i) {
         pid_t pid = ::fork();
         if (pid == 0) {

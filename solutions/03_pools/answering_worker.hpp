@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -94,6 +95,7 @@ public:
             ::close(requests[0]), ::close(requests[1]);
             throw std::runtime_error(std::string("pipe failed: ") + std::strerror(error));
         }
+        std::fflush(nullptr);  // buffered output would be copied into the child, and could be written twice
         pid_ = ::fork();
         if (pid_ == 0) {
             // The child keeps only its own ends: if it kept the write end of its requests, it would
