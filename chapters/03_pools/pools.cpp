@@ -4,9 +4,9 @@
 // processes, one per class of event, each fed through its own pipe (as multiprocessing.Queue is),
 // count into shared memory until they read the KILL sentinel; the parent then joins them. The aside
 // "could use multiprocessing.Pool" is the `pool` variant: generic workers taking items from one shared
-// pipe. Cost: a write by the parent and a read by a worker per message, and a wake-up of the sleeping
-// worker most of the time: about 5 us per event unbatched, 1,000 times chapter 01's call, hence a
-// default run of 200,000 events. `--batch 4096` shares that cost among 4096 events: a few ns each.
+// pipe. Cost: a write by the parent and a read by a worker per message, two system calls and at times
+// a wake-up: about 2 us per event unbatched, some 200 times chapter 01's call, hence a default run of
+// 200,000 events. `--batch 4096` shares that cost among 4096 events: 7-14 ns each, near chapter 01.
 #include "pools.hpp"
 
 #include <algorithm>

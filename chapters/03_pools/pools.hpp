@@ -79,7 +79,7 @@ enum class Pool {
 
 struct PoolOptions {
     Pool pool = Pool::per_class;
-    std::size_t batch = 1;          // events per message (a shared-pool item holds at most 4088)
+    std::size_t batch = 1;          // events per message (a shared-pool item holds at most 4084)
     Progress* progress = nullptr;   // told how many events were sent, now and then
     // Test hook: called once every worker is running, with their pids (per class: vowel, consonant,
     // other), before the first event is sent.
