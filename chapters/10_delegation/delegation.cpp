@@ -129,7 +129,7 @@ extern const Chapter chapter{
     .number = 10,
     .slug = "10_delegation",
     .title = "Count letters with generators delegating to subgenerators",
-    .mechanism = "send() through yield from, a subgenerator per line",
+    .mechanism = "send() through yield from",
     .count = [](Events book, const Settings& settings) {
         if (settings.variant == "deep") return delegation_test(book, nested(1000, book_counter()));
         if (settings.variant == "runs") return delegation_test(book, dispatcher());
