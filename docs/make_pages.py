@@ -149,9 +149,9 @@ class Converter:
             raise PageError(f"{where}: snippet file '{file}' does not exist")
         with open(full, encoding="utf-8") as f:
             markers = sum(1 for line in f if f"[{tag}]" in line)
-        if markers < 2:
-            raise PageError(f"{where}: '{file}' has no pair of '[{tag}]' markers "
-                            f"(e.g. '//! [{tag}]' before and after the code to show)")
+        if markers != 2:
+            raise PageError(f"{where}: '{file}' must hold '[{tag}]' exactly twice, on the marker lines "
+                            f"before and after the code to show ('//! [{tag}]'), but holds it {markers} times")
         return f"\\snippet {rel(self.root, full)} {tag}"
 
     def body(self, unit):
@@ -344,6 +344,21 @@ def number_cell(text):
     return str(int(value)) if value == int(value) else f"{value:.3g}"
 
 
+UNIT_REF = re.compile(r'\\ref ((?:chapter|exercise)\d\d) "([^"]*)"')
+
+
+def unit_refs(line, anchors):
+    """A \\ref to a chapter or exercise that has no page (yet) keeps only its text."""
+    return UNIT_REF.sub(lambda m: m.group(0) if m.group(1) in anchors else m.group(2), line)
+
+
+def own_page(root, name, units_with_pages):
+    """One of docs/'s own pages, its references to chapters and exercises matching what exists."""
+    anchors = {u.anchor for u in units_with_pages}
+    with open(os.path.join(root, "docs", name), encoding="utf-8") as f:
+        return [unit_refs(line, anchors) for line in f.read().splitlines()]
+
+
 def main_page(root, chapters):
     """docs/mainpage.md with its map of the chapters matching the chapters that exist: a row for
     a chapter that has no page is left out, and a chapter missing from the map gets a plain row."""
@@ -359,6 +374,7 @@ def main_page(root, chapters):
             mapped.add(match.group(1))
             last_row = len(out)
         out.append(line)
+    out = [unit_refs(line, anchors) for line in out]
     missing = [u for u in chapters if u.anchor not in mapped]
     if missing and last_row is None:
         raise PageError("docs/mainpage.md has no map of the chapters (rows with \\ref chapterNN)")
@@ -396,6 +412,8 @@ def main():
     write(os.path.join(args.out, "exercises.md"), exercise_list)
     write(os.path.join(args.out, "benchmark.md"), bench_page(args.bench, args.out))
     write(os.path.join(args.out, "mainpage.md"), main_page(root, chapters))
+    for name in ("control_flow.md", "library.md"):
+        write(os.path.join(args.out, name), own_page(root, name, chapters + exercises))
     print(f"make_pages: {len(chapters)} chapter pages, {len(exercises)} exercise pages")
 
 

@@ -25,7 +25,7 @@ Generator<std::uint64_t, unsigned char> generator_counter() {
 
 //! [weightless_test]
 LetterTypes weightless_test(Events book) {
-    // `[f() for f in [generator_counter]*3]`, each primed as `@coroutine` would.
+    // The talk's list comprehension of three generator_counter()s, each primed as `@coroutine` would.
     auto vowel_t = prime(generator_counter());
     auto consonant_t = prime(generator_counter());
     auto other_t = prime(generator_counter());
