@@ -321,26 +321,40 @@ Row measure_python(const PythonPeer& peer, const std::string& interpreter, std::
             cap = budget.limit;
             row.prefix_reason = "--limit";
         }
-        // Two probes tell the cost per event: 100 events first, so that even a process per event
-        // is probed in a second or so, then as many as half a run's budget allows (at most 50,000),
-        // twice, keeping the faster run, so that PyPy's JIT has compiled the loop.
+        // Probes tell the cost per event: 100 events first, so that even a process per event is
+        // probed in a second or so, then ten times more or as many as a quarter of a run's budget
+        // allows, until a probe takes a quarter of the budget (or counts 200,000 events). Each later
+        // probe runs twice and keeps the faster run, so that PyPy's JIT has compiled the loop.
         std::uint64_t probe_events = std::min<std::uint64_t>(cap, 100);
         std::string probe = run(probe_events, 1);
-        double per_event =
-            json_numbers(probe, "run_seconds").at(0) / static_cast<double>(std::max<std::uint64_t>(probe_events, 1));
-        std::uint64_t second = std::min<std::uint64_t>(
-            {cap, 50'000, round_down(0.5 * budget.python_seconds_per_run / std::max(per_event, 1e-12))});
-        if (second > probe_events) {
-            probe_events = second;
+        double probe_seconds = json_numbers(probe, "run_seconds").at(0);
+        std::uint64_t previous_events = 0;
+        double previous_seconds = 0;
+        const std::uint64_t probe_cap = std::min<std::uint64_t>(cap, 200'000);
+        while (probe_events < probe_cap && probe_seconds < 0.25 * budget.python_seconds_per_run) {
+            double per_event = probe_seconds / static_cast<double>(std::max<std::uint64_t>(probe_events, 1));
+            previous_events = probe_events;
+            previous_seconds = probe_seconds;
+            probe_events = std::min(probe_cap, std::max(10 * probe_events,
+                round_down(0.25 * budget.python_seconds_per_run / std::max(per_event, 1e-12))));
             probe = run(probe_events, 2);
             auto runs = json_numbers(probe, "run_seconds");
-            per_event = *std::min_element(runs.begin(), runs.end()) / static_cast<double>(probe_events);
+            probe_seconds = *std::min_element(runs.begin(), runs.end());
+        }
+        // Starting an interpreter's processes or threads is a fixed cost that the probes would
+        // spread over too few events: the last two probes separate it from the cost per event.
+        double fixed = 0;
+        double per_event = probe_seconds / static_cast<double>(std::max<std::uint64_t>(probe_events, 1));
+        if (previous_events != 0 && probe_seconds > previous_seconds) {
+            per_event = (probe_seconds - previous_seconds) / static_cast<double>(probe_events - previous_events);
+            fixed = std::max(0.0, previous_seconds - per_event * static_cast<double>(previous_events));
         }
         row.implementation = json_field(probe, "interpreter");
         row.mechanism = json_field(probe, "mechanism");
         if (takes_batch != nullptr) *takes_batch = json_field(probe, "takes_batch") == "true";
         std::uint64_t events = cap;
-        double fits = budget.python_seconds_per_run / std::max(per_event, 1e-12);
+        double fits = std::max(budget.python_seconds_per_run - fixed, 0.1 * budget.python_seconds_per_run) /
+                      std::max(per_event, 1e-12);
         if (2 * fits < static_cast<double>(cap)) {
             events = std::min<std::uint64_t>(cap, round_down(fits));
             row.prefix_reason = "time budget";
