@@ -23,7 +23,7 @@ public:
     // A queue holding at most `capacity` items (at least 1: std::invalid_argument otherwise).
     explicit BatchQueue(std::size_t capacity) {
         // TODO: keep the capacity; refuse 0.
-        exercises::todo("exercise 04: BatchQueue(capacity)", capacity);
+        exercises::todo("exercise 04: BatchQueue(capacity) must keep its capacity (then put, get_batch, close)", capacity);
     }
 
     // Waits while the queue is full, then adds `item`. False, and `item` is dropped, once closed.
