@@ -39,7 +39,7 @@ TEST_CASE("weightless_test counts no vowels in a book without any, where the tal
     CHECK(weightless_test(bytes_of("rhythm!")) == LetterTypes{0, 6, 1});
 }
 
-TEST_CASE("weightless_test allocates only its three frames, however long the book") {
+TEST_CASE("weightless_test allocates as much for a long book as for a short one") {
     std::vector<unsigned char> long_book(100'000, 'e');
     for (std::size_t i = 0; i < long_book.size(); i += 3) long_book[i] = 'x';
     auto short_count = testing::allocations_during([] { (void)weightless_test(bytes_of("ab.")); });
