@@ -38,6 +38,8 @@ LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")
 CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
 # Outside code, Doxygen reads @word and \word as commands; on GitHub they are plain text.
 COMMAND_LIKE = re.compile(r"(?<![\\\w])([@\\])(?=[A-Za-z])")
+# Doxygen turns -- into an en dash; before a letter it is a command-line option.
+OPTION_DASHES = re.compile(r"(?<![-\\])--(?=[A-Za-z])")
 # HTML tags and markdown link targets, which keep their quotes.
 PROTECTED = re.compile(r"(<[^>]*>|\]\([^)]*\))")
 MECHANISM = re.compile(r'\.mechanism\s*=\s*"((?:[^"\\]|\\.)*)"')
@@ -191,6 +193,7 @@ def plain_text(text):
             out.append(part)
             continue
         part = COMMAND_LIKE.sub(r"\\\1", part)
+        part = OPTION_DASHES.sub(r"\\--", part)  # `--variant`, not an en dash
         part = re.sub(r'(^|(?<=[\s(\[{—-]))"', "\u201c", part)
         out.append(part.replace('"', "\u201d"))
     return "".join(out)
@@ -299,9 +302,11 @@ def bench_page(bench, out):
         lines += [machine, ""]
     if chart:
         shutil.copy(os.path.join(bench, chart), os.path.join(out, chart))
-        when = datetime.datetime.fromtimestamp(os.path.getmtime(os.path.join(bench, chart)))
-        lines += [f'\\image html {chart} "Cost per event of each chapter (log scale), '
-                  f'measured {when:%Y-%m-%d %H:%M}"', ""]
+        caption = "Cost per event of each chapter (log scale)"
+        if not machine:
+            when = datetime.datetime.fromtimestamp(os.path.getmtime(os.path.join(bench, chart)))
+            caption += f", measured {when:%Y-%m-%d %H:%M}"
+        lines += [f'\\image html {chart} "{caption}"', ""]
     if table:
         with open(os.path.join(bench, table), newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
@@ -338,6 +343,8 @@ def number_cell(text):
     try:
         value = float(text)
     except ValueError:
+        if re.search(r"__|\*|`", text):  # e.g. `__call__`: code, not emphasis
+            return "``" + text.replace("`", "'").replace("|", "/") + "``"
         return inline_text(text.replace("<", "&lt;").replace(">", "&gt;").replace("|", "/"))
     if not math.isfinite(value):
         return ""
