@@ -312,6 +312,7 @@ def check_links(args):
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+                  "--disable-dev-shm-usage",
                   "--window-size=1280,1000", "--virtual-time-budget=10000"]
 
 
