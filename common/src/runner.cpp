@@ -136,7 +136,7 @@ std::string help_text(const Chapter& chapter, std::string_view program) {
         << "  --runs N      count N times and report the total time (default " << chapter.default_runs << ")\n"
         << "  --limit N     count only the first N events; 0 counts the whole book (default "
         << (chapter.default_limit ? std::to_string(chapter.default_limit) : "0") << ")\n";
-    if (chapter.takes_batch) out << "  --batch N     send events N at a time (default: one message per event)\n";
+    if (chapter.takes_batch) out << "  --batch N     hand events over N at a time (default: the chapter's own, see its README)\n";
     if (!chapter.variants.empty()) {
         out << "  --variant V   which implementation to run:";
         for (auto name : chapter.variants) out << ' ' << name;
