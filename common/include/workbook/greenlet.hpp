@@ -71,6 +71,10 @@ namespace workbook {
 /// \endcode
 struct GreenletExit {
     /// A short description, for messages; GreenletExit is not a `std::exception`.
+    ///
+    /// \code
+    /// assert(std::string(workbook::GreenletExit{}.what()) == "greenlet exit");
+    /// \endcode
     const char* what() const noexcept { return "greenlet exit"; }
 };
 
@@ -385,9 +389,18 @@ template <Switcher S>
 class BasicGreenlet {
 public:
     /// The stack switching primitive this greenlet type uses.
+    ///
+    /// \code
+    /// static_assert(workbook::UcontextGreenlet::switcher == workbook::Switcher::ucontext);
+    /// \endcode
     static constexpr Switcher switcher = S;
     /// Each greenlet's stack size unless its constructor says otherwise: 256 KiB, of which only
     /// the pages touched are ever backed by memory.
+    ///
+    /// \code
+    /// workbook::Greenlet deep{[] { /* deep recursion */ }, workbook::Greenlet::current(),
+    ///                         4 * workbook::Greenlet::default_stack_size};
+    /// \endcode
     static constexpr std::size_t default_stack_size = 256 * 1024;
 
     /// A greenlet that will run `run` when first switched to; it is given a stack only then.
