@@ -242,10 +242,12 @@ def chapter_page(conv, chapters, exercises, index):
         lines += ["\\tableofcontents", ""]
     lines += conv.body(unit)
     lines += [""]
-    if exercise:
-        lines += ["## Your turn", "",
-                  f"Try {ref(exercise)}: `./workbook check {unit.number}` tells you where you are, "
-                  f"`./workbook hint {unit.number}` gives a hint.", ""]
+    commands = (f"`./workbook check {unit.number}` tells you where you are with it, "
+                f"`./workbook hint {unit.number}` gives a hint.")
+    if exercise and any(f"exercises/{exercise.folder}/README.md" in line for line in unit.lines):
+        lines += [commands, ""]  # the README already introduces its exercise
+    elif exercise:
+        lines += ["## Your turn", "", f"Try {ref(exercise)}: " + commands, ""]
     lines += nav(chapters, index, ("chapters", "All chapters"))
     return lines
 
