@@ -26,11 +26,12 @@ struct Budget {
     int max_runs;
     double python_seconds_per_run;  // CPython is ~100 times slower: a larger budget keeps the book whole
     int python_runs;
-    double micro_min_time;  // Google Benchmark's --benchmark_min_time, per microbenchmark
+    double micro_min_time;  // Google Benchmark's --benchmark_min_time, per repetition
+    int micro_repetitions;  // each microbenchmark's best repetition is kept
     std::uint64_t limit = 0;  // --limit: the most events any row counts; 0 = no such cap
 
-    static Budget standard() { return {1.0, 3.0, 5, 25, 3.0, 3, 0.2}; }
-    static Budget quick() { return {0.1, 0.3, 3, 5, 0.2, 3, 0.01}; }
+    static Budget standard() { return {1.0, 3.0, 5, 25, 3.0, 3, 0.05, 5}; }
+    static Budget quick() { return {0.1, 0.3, 3, 5, 0.2, 3, 0.01, 1}; }
 };
 
 // One row of the table: one chapter (or Python peer) with one setting, on one book.
@@ -71,7 +72,7 @@ struct Row {
 struct Primitive {
     std::string name;      // e.g. "fiber_round_trip"
     std::string chapters;  // which chapters rest on it, e.g. "11"
-    double ns = not_measured;  // real time per operation (one event's worth)
+    double ns = not_measured;  // real time per operation (one event's worth), best repetition
     std::string target;
     std::string target_status;
 };

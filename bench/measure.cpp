@@ -17,6 +17,7 @@
 #include <sstream>
 #include <spawn.h>
 #include <stdexcept>
+#include <string_view>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <tuple>
@@ -381,7 +382,10 @@ Row measure_python(const PythonPeer& peer, const std::string& interpreter, std::
 std::vector<Primitive> run_microbenchmarks(const std::string& program, const Budget& budget) {
     std::ostringstream min_time;
     min_time << budget.micro_min_time;
-    Capture result = capture({program, "--benchmark_format=csv", "--benchmark_min_time=" + min_time.str()});
+    // Several short repetitions, the best one kept: on a shared machine a short repetition is more
+    // likely to run undisturbed than one long run.
+    Capture result = capture({program, "--benchmark_format=csv", "--benchmark_min_time=" + min_time.str(),
+                              "--benchmark_repetitions=" + std::to_string(budget.micro_repetitions)});
     if (result.status != 0) {
         throw std::runtime_error(program + " exited with status " + std::to_string(result.status) + ": " +
                                  first_line(result.err));
@@ -412,17 +416,25 @@ std::vector<Primitive> run_microbenchmarks(const std::string& program, const Bud
             continue;
         }
         if (fields.size() < column.size()) continue;
-        Primitive primitive;
-        primitive.name = fields[column["name"]];
+        std::string name = fields[column["name"]];
+        bool aggregate = false;  // the _mean, _median, _stddev and _cv rows of repetitions
+        for (const char* suffix : {"_mean", "_median", "_stddev", "_cv"}) {
+            std::string_view tail(suffix);
+            aggregate = aggregate || (name.size() > tail.size() && name.ends_with(tail));
+        }
+        if (aggregate) continue;
         // "pipe_one_way/4096/real_time" -> "pipe_one_way/4096": the argument stays, the timer goes.
-        if (auto at = primitive.name.rfind("/real_time"); at != std::string::npos) primitive.name.erase(at);
+        if (auto at = name.rfind("/real_time"); at != std::string::npos) name.erase(at);
+        auto same = std::find_if(primitives.begin(), primitives.end(), [&](const Primitive& p) { return p.name == name; });
+        Primitive& primitive = same != primitives.end() ? *same : primitives.emplace_back();
+        primitive.name = name;
         primitive.chapters = fields[column["label"]];
         if (column.count("error_occurred") && fields[column["error_occurred"]] == "true") {
             primitive.target_status = "failed: " + fields[column["error_message"]];
         } else if (!fields[column["items_per_second"]].empty()) {
-            primitive.ns = 1e9 / std::stod(fields[column["items_per_second"]]);
+            double ns = 1e9 / std::stod(fields[column["items_per_second"]]);
+            if (std::isnan(primitive.ns) || ns < primitive.ns) primitive.ns = ns;
         }
-        primitives.push_back(primitive);
     }
     if (primitives.empty()) throw std::runtime_error(program + " reported no benchmark");
     return primitives;

@@ -193,7 +193,7 @@ void print_table(const Results& results, std::ostream& out) {
         out << "\nprefix: measured on the first events of the book only, nothing extrapolated: " << prefixes << '\n';
     }
     if (!results.primitives.empty()) {
-        out << "\nPrimitives (bench/micro.cpp, Google Benchmark, real time per operation)\n";
+        out << "\nPrimitives (bench/micro.cpp, Google Benchmark: real time per operation, the best of its repetitions)\n";
         char line[256];
         std::snprintf(line, sizeof line, "%-34s %10s  %-10s %s\n", "primitive", "ns/op", "chapters", "target");
         out << line;
