@@ -106,17 +106,17 @@ int main(int argc, char** argv) {
     if (!options.json) {
         const Row* first = rows.front().chapter->number == 1 && rows.front().status == "agrees" ? &rows.front() : nullptr;
         std::printf("\nSummary: %s, %zu events\n", book->name().c_str(), book->size());
-        std::printf("%-18s %-36s %10s %5s %11s %7s  %s\n", "chapter", "mechanism", "events", "runs", "ns/event",
+        std::printf("%-18s %-39s %10s %5s %12s %10s  %s\n", "chapter", "mechanism", "events", "runs", "ns/event",
                     first ? "vs 01" : "", "counts");
         for (const Row& row : rows) {
             std::string ratio;
             if (first && row.status == "agrees") {
                 char text[32];
-                std::snprintf(text, sizeof text, "%.1fx",
-                              row.result.seconds_per_event() / first->result.seconds_per_event());
+                double times = row.result.seconds_per_event() / first->result.seconds_per_event();
+                std::snprintf(text, sizeof text, times < 100 ? "%.1fx" : "%.0fx", times);
                 ratio = text;
             }
-            std::printf("%-18.*s %-36.*s %10llu %5d %11.1f %7s  %s\n", static_cast<int>(row.chapter->slug.size()),
+            std::printf("%-18.*s %-39.*s %10llu %5d %12.1f %10s  %s\n", static_cast<int>(row.chapter->slug.size()),
                         row.chapter->slug.data(), static_cast<int>(row.chapter->mechanism.size()),
                         row.chapter->mechanism.data(), static_cast<unsigned long long>(row.result.events),
                         row.result.runs, row.result.seconds_per_event() * 1e9, ratio.c_str(),
