@@ -3,9 +3,9 @@
 // The talk's first try at parallelism: every event starts a process of its class, which adds one to
 // a counter in memory shared between processes (the talk's MCount over multiprocessing.Value) and
 // exits, and the parent waits for it (`p.start(); p.join()`) before the next event. Cost: a fork, an
-// exit and a waitpid per event, 0.4 ms of CPU and 0.6-1.8 ms of wall clock here (`--variant vfork`:
-// 0.05-0.1 ms), about 100,000 times chapter 01's call: the whole book would take hours, so the default
-// run counts the first 2,000 events. The README says where the time goes.
+// exit and a waitpid per event, 0.4 ms of CPU and 0.5 ms or more of wall clock here (`--variant
+// vfork`: 0.05-0.1 ms), tens of thousands of times chapter 01's call: the whole book would take most
+// of an hour, so the default run counts the first 2,000 events. The README says where the time goes.
 #include "processes.hpp"
 
 #include "child_process.hpp"

@@ -4,7 +4,7 @@
 // chapter 03's three fed workers, as threads of one process. A queue is a mutex, two condition
 // variables and a deque instead of a pipe; a counter is a std::atomic instead of shared memory; KILL
 // is still a message of its own. Cost: a lock, an unlock and often a futex wake-up of the sleeping
-// worker per message: about 0.7 us per event unbatched (60 times chapter 01's call), hence a default
+// worker per message: about 0.7 us per event unbatched (60-80 times chapter 01's call), hence a default
 // run of 1,000,000 events; `--batch 4096` shares it among 4096 events, about chapter 01's cost.
 #include "threads.hpp"
 
