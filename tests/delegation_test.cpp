@@ -5,6 +5,8 @@
 
 #include "../chapters/testing/allocation_counter.hpp"
 
+#include "trace.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdint>
@@ -20,37 +22,7 @@ using workbook::GeneratorExit;
 using workbook::prime;
 using workbook::yield_from;
 
-using Trace = std::vector<std::string>;
-
-namespace doctest {
-// Failing checks print traces and optionals, not "{?}".
-template <>
-struct StringMaker<Trace> {
-    static String convert(const Trace& trace) {
-        std::string text = "{";
-        for (const auto& line : trace) text += (text.size() > 1 ? ", \"" : "\"") + line + "\"";
-        return (text + "}").c_str();
-    }
-};
-template <typename T>
-struct StringMaker<std::optional<T>> {
-    static String convert(const std::optional<T>& value) {
-        return value ? "optional(" + StringMaker<T>::convert(*value) + ")" : String("nullopt");
-    }
-};
-}  // namespace doctest
-
 namespace {
-
-// Records its destruction: proof that the frame holding it was unwound, and when.
-struct Guard {
-    Trace& trace;
-    std::string name;
-    Guard(Trace& t, std::string n) : trace(t), name(std::move(n)) {}
-    Guard(const Guard&) = delete;
-    Guard& operator=(const Guard&) = delete;
-    ~Guard() { trace.push_back(name + " destroyed"); }
-};
 
 // Counts live instances: zero at the end means no frame of a chain leaked its locals.
 struct Counted {
