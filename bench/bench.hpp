@@ -53,7 +53,7 @@ struct Row {
     // Filled by evaluate():
     double ratio_to_01 = not_measured;      // ns per event / chapter 01's (same implementation)
     double cpp_over_python = not_measured;  // Python rows: C++ ns per event / this row's
-    std::string target;                     // the target for this row, e.g. "<= 1.5x 01"
+    std::string target;                     // the workbook's target for this row, e.g. "<= 1.5x 01"
     std::string target_status;              // "met", "missed", or empty when there is none
 
     bool ok() const { return error.empty() && !run_seconds.empty(); }
@@ -99,7 +99,7 @@ struct Results {
 
 // ---- measure.cpp
 // The settings a chapter is benched with: its default, each further variant, and for chapters that
-// batch, --batch 4096 (the setting of the target).
+// batch, --batch 4096 (the setting its target is for).
 struct Setting {
     std::string variant;
     std::size_t batch = 0;
@@ -137,7 +137,7 @@ Machine describe_machine();
 double load_average();
 
 // ---- report.cpp
-// Ratios to chapter 01, C++ / Python ratios and the targets, filled into the rows.
+// Ratios to chapter 01, C++ / Python ratios and the workbook's targets, filled into the rows.
 void evaluate(Results& results);
 void print_table(const Results& results, std::ostream& out);
 void write_csv(const Results& results, const std::filesystem::path& file);

@@ -29,7 +29,7 @@ constexpr const char* help_text = R"(
 
 Measures what each mechanism costs: every chapter on the same book, a warm-up then several runs
 each, and prints a table (median time per run, ns per event, ratio to chapter 01, spread min-max,
-the issue's targets met or missed). A chapter too slow for the whole book is measured on a prefix,
+the workbook's targets met or missed). A chapter too slow for the whole book is measured on a prefix,
 marked "prefix" in the table; nothing is extrapolated. Progress goes to stderr.
 
   --quick          a fast pass: smaller budgets, fewer runs, shorter prefixes

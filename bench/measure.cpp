@@ -171,10 +171,10 @@ std::vector<double> json_numbers(const std::string& json, const std::string& key
 
 std::vector<Setting> settings_for(const Chapter& chapter) {
     std::vector<Setting> settings;
-    std::string first = chapter.variants.empty() ? std::string() : std::string(chapter.variants.front());
+    std::string first = chapter.variants.empty() ? std::string() : std::string(chapter.variants.front().name);
     settings.push_back({first, 0, true});
     for (std::size_t i = 1; i < chapter.variants.size(); ++i) {
-        settings.push_back({std::string(chapter.variants[i]), 0, false});
+        settings.push_back({std::string(chapter.variants[i].name), 0, false});
     }
     if (chapter.takes_batch) settings.push_back({first, 4096, true});
     return settings;
@@ -239,10 +239,11 @@ Row measure_chapter(const Chapter& chapter, const Setting& setting, Events book,
         row.prefix_reason = "--limit";
     }
     Settings settings;
-    settings.variant = setting.variant;
     settings.batch = setting.batch;
     try {
-        measure(row, [&](Events events) { return chapter.count(events, settings); }, book, cap, budget);
+        const CountFunction count = chapter.count_for(setting.variant);
+        if (count == nullptr) throw std::runtime_error("no variant '" + setting.variant + "'");
+        measure(row, [&](Events events) { return count(events, settings); }, book, cap, budget);
     } catch (const std::exception& error) {
         row.error = error.what();
         row.run_seconds.clear();

@@ -266,7 +266,7 @@ workbook::Generator<std::uint64_t, unsigned char> delegating(int levels) {
 }
 
 // A send() through `range(0)` levels of delegation; it resumes the innermost frame directly, so the
-// cost should not grow with the depth (BEHAVIOURS.md, delegation item 11).
+// cost should not grow with the depth.
 void delegated_send(benchmark::State& state) {
     auto counter = workbook::prime(delegating(static_cast<int>(state.range(0))));
     for (auto _ : state) benchmark::DoNotOptimize(counter.send('a'));

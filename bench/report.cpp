@@ -1,4 +1,4 @@
-// Reporting: ratios and the issue's targets, the table, CSV, JSON and the gnuplot chart.
+// Reporting: ratios and the workbook's targets, the table, CSV, JSON and the gnuplot chart.
 #include "bench.hpp"
 
 #include <cmath>
@@ -12,7 +12,7 @@
 namespace workbook::bench {
 namespace {
 
-// The issue's targets for the chapters, as the most a row may cost per event relative to chapter 01
+// The workbook's targets for the chapters (bench/RESULTS.md lists them), as the most a row may cost per event relative to chapter 01
 // (measured in the same run). None is asserted anywhere: the bench marks them met or missed.
 std::optional<double> chapter_target(const Row& row) {
     if (row.python || !row.default_variant) return std::nullopt;
@@ -216,7 +216,7 @@ void print_table(const Results& results, std::ostream& out) {
         if (primitive.target_status == "met") ++met;
         if (primitive.target_status == "missed") ++missed, missed_names += " " + primitive.name;
     }
-    out << "\ntargets (issue 8): " << met << " met, " << missed << " missed" << (missed ? ":" : "") << missed_names
+    out << "\ntargets: " << met << " met, " << missed << " missed" << (missed ? ":" : "") << missed_names
         << '\n';
     for (const auto& note : results.notes) out << "note: " << note << '\n';
 }

@@ -25,13 +25,19 @@ constexpr bool sanitized = true;
 constexpr bool sanitized = false;
 #endif
 
+// One way a chapter is checked: a variant (empty = its default) with settings.
+struct Setting {
+    std::string_view variant;
+    workbook::Settings settings;
+};
+
 // The settings a chapter is checked with: its default, each of its variants, and for chapters
 // that batch, batches of 1, 7 and 4096 events (so a partial last batch is covered too).
-std::vector<workbook::Settings> settings_for(const workbook::Chapter& chapter) {
-    std::vector<workbook::Settings> all(1);
-    for (auto variant : chapter.variants) all.emplace_back().variant = variant;
+std::vector<Setting> settings_for(const workbook::Chapter& chapter) {
+    std::vector<Setting> all(1);
+    for (const workbook::Variant& variant : chapter.variants) all.emplace_back().variant = variant.name;
     if (chapter.takes_batch) {
-        for (std::size_t batch : {1, 7, 4096}) all.emplace_back().batch = batch;
+        for (std::size_t batch : {1, 7, 4096}) all.emplace_back().settings.batch = batch;
     }
     return all;
 }
@@ -46,10 +52,12 @@ void check_every_chapter(const workbook::Book& book) {
         if (sanitized && limit != 0) limit = std::min<std::uint64_t>(limit, 300);
         if (limit != 0 && limit < events.size()) events = events.first(limit);
         const auto expected = workbook::reference_count(events);
-        for (const auto& settings : settings_for(*chapter)) {
-            INFO(chapter->slug, " on ", book.name(), " (", events.size(), " events), variant '", settings.variant,
-                 "', batch ", settings.batch);
-            CHECK(chapter->count(events, settings) == expected);
+        for (const Setting& setting : settings_for(*chapter)) {
+            INFO(chapter->slug, " on ", book.name(), " (", events.size(), " events), variant '", setting.variant,
+                 "', batch ", setting.settings.batch);
+            const workbook::CountFunction count = chapter->count_for(setting.variant);
+            REQUIRE(count != nullptr);
+            CHECK(count(events, setting.settings) == expected);
         }
     }
 }
@@ -66,6 +74,25 @@ const char* talk_book = std::getenv("WORKBOOK_TALK_BOOK");
 
 
 }  // namespace
+
+TEST_CASE("every chapter counts in one way, or in named and described variants, never both") {
+    for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
+        INFO(chapter->slug);
+        if (chapter->variants.empty()) {
+            CHECK(chapter->count != nullptr);
+            continue;
+        }
+        CHECK(chapter->count == nullptr);
+        CHECK(chapter->variants.size() >= 2);
+        for (const workbook::Variant& variant : chapter->variants) {
+            INFO("variant '", variant.name, "'");
+            CHECK_FALSE(variant.name.empty());
+            CHECK(variant.count != nullptr);
+            CHECK_FALSE(variant.description.empty());
+            CHECK(chapter->count_for(variant.name) == variant.count);
+        }
+    }
+}
 
 TEST_CASE("every chapter counts an empty book as no events") {
     check_every_chapter(workbook::Book::from_bytes({}, "empty book"));

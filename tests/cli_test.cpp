@@ -81,6 +81,53 @@ TEST_CASE("--help explains the options and exits 0") {
     }
 }
 
+TEST_CASE("--help lists each variant of a chapter with its description, the first as the default") {
+    for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
+        if (chapter->variants.empty()) continue;
+        INFO(chapter->slug);
+        auto run = run_program(program_of(*chapter), {"--help"});
+        CHECK(run.status == 0);
+        CHECK(run.out.find("(default " + std::string(chapter->variants.front().name) + "):\n") != std::string::npos);
+        for (const workbook::Variant& variant : chapter->variants) {
+            INFO(variant.name);
+            auto at = run.out.find("  " + std::string(variant.name) + " ");
+            REQUIRE(at != std::string::npos);
+            CHECK(run.out.substr(at, run.out.find('\n', at) - at).ends_with(" " + std::string(variant.description)));
+        }
+    }
+}
+
+TEST_CASE("each variant runs when named, and --json names it") {
+    for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
+        for (const workbook::Variant& variant : chapter->variants) {
+            INFO(chapter->slug, " --variant ", variant.name);
+            auto run = run_program(program_of(*chapter),
+                                   {"--variant", std::string(variant.name), "--limit", "100", "--runs", "1", "--json"});
+            CHECK(run.status == 0);
+            CHECK(run.err == "");
+            CHECK(run.out.find(",\"variant\":\"" + std::string(variant.name) + "\",") != std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("an unknown variant is one line naming the chapter's variants, exit status 2, no output") {
+    for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
+        INFO(chapter->slug);
+        auto run = run_program(program_of(*chapter), {"--variant", "no-such-way"});
+        CHECK(run.status == 2);
+        CHECK(run.out == "");
+        CHECK(lines_in(run.err) == 1);
+        std::string expected = std::string(chapter->slug) + ": chapter " + std::string(chapter->slug) +
+                               " has no variant 'no-such-way'";
+        if (!chapter->variants.empty()) {
+            expected += " (it has: ";
+            for (const workbook::Variant& variant : chapter->variants)
+                expected += std::string(variant.name) + (&variant == &chapter->variants.back() ? ")" : ", ");
+        }
+        CHECK(run.err.starts_with(expected + "; usage: "));
+    }
+}
+
 TEST_CASE("a book on standard input is counted like the same book from a file") {
     for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
         INFO(chapter->slug);

@@ -39,6 +39,21 @@ const workbook::Chapter fake{
 
 const unsigned char sample[] = {'a', 'b', '!', 'E', 'z', ' '};
 
+// A chapter with two variants, each counting a different (wrong) way, to see which one ran.
+const workbook::Chapter two_ways{
+    .number = 98,
+    .slug = "98_two_ways",
+    .title = "Count letters two ways",
+    .mechanism = "reference count",
+    .default_runs = 1,
+    .variants = {{"vowels-only", [](workbook::Events events, const workbook::Settings&) {
+                      return workbook::LetterTypes{workbook::reference_count(events).vowels, 0, 0};
+                  }, "counts only the vowels"},
+                 {"others-only", [](workbook::Events events, const workbook::Settings&) {
+                      return workbook::LetterTypes{0, 0, workbook::reference_count(events).others};
+                  }, "counts only the others"}},
+};
+
 }  // namespace
 
 TEST_CASE("options are parsed with their values, in either spelling") {
@@ -132,7 +147,34 @@ TEST_CASE("the usage line lists only the options a chapter takes") {
     CHECK(workbook::usage(&fake, "99_fake") == "usage: 99_fake [--book PATH|-] [--runs N] [--limit N] [--json] [--help]");
     workbook::Chapter batched = fake;
     batched.takes_batch = true;
-    batched.variants = {"fiber", "ucontext"};
+    batched.count = nullptr;
+    batched.variants = {{"fiber", count_by_reference, "one way"}, {"ucontext", count_by_reference, "another"}};
     CHECK(workbook::usage(&batched, "x") ==
           "usage: x [--book PATH|-] [--runs N] [--limit N] [--batch N] [--variant NAME] [--json] [--help]");
+}
+
+TEST_CASE("the runner calls the count function of the variant named, the first variant's by default") {
+    workbook::Options options;
+    std::ostringstream out;
+    CHECK(workbook::run_and_report(two_ways, sample, sizeof sample, "sample", options, out).counts ==
+          workbook::LetterTypes{2, 0, 0});
+    options.variant = "others-only";
+    CHECK(workbook::run_and_report(two_ways, sample, sizeof sample, "sample", options, out).counts ==
+          workbook::LetterTypes{0, 0, 2});
+    options.json = true;
+    out.str("");
+    workbook::run_and_report(two_ways, sample, sizeof sample, "sample", options, out);
+    CHECK(out.str().find("\"variant\":\"others-only\"") != std::string::npos);
+}
+
+TEST_CASE("a variant the chapter does not have is a usage error naming the variants it has") {
+    workbook::Options options;
+    options.variant = "vowel-only";
+    std::ostringstream out;
+    CHECK_THROWS_WITH_AS(workbook::run_and_report(two_ways, sample, sizeof sample, "sample", options, out),
+                         "chapter 98_two_ways has no variant 'vowel-only' (it has: vowels-only, others-only)",
+                         workbook::UsageError);
+    CHECK_THROWS_WITH_AS(workbook::run_and_report(fake, sample, sizeof sample, "sample", options, out),
+                         "chapter 99_fake has no variant 'vowel-only'", workbook::UsageError);
+    CHECK(out.str() == "");
 }

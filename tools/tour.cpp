@@ -81,9 +81,7 @@ int main(int argc, char** argv) {
         Row row{chapter, {}, {}};
         workbook::Options mine = options;  // --batch and --variant only where the chapter takes them
         if (!chapter->takes_batch) mine.batch = 0;
-        bool has_variant = false;
-        for (auto name : chapter->variants) has_variant = has_variant || name == options.variant;
-        if (!has_variant) mine.variant.clear();
+        if (chapter->count_for(options.variant) == nullptr) mine.variant.clear();
         std::ostringstream out;
         try {
             if (!options.json && chapter->demonstrate != nullptr) {

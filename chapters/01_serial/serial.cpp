@@ -4,8 +4,8 @@
 // object of its class. Everything later in the workbook is this loop with another way of
 // reaching the counter. Cost: one indirect call per event (plus the classification), a few
 // nanoseconds; the chapter's README gives the figure measured here and what inlining changes.
+#include "workbook/chapter.hpp"
 #include "workbook/counter.hpp"
-#include "workbook/runner.hpp"
 
 #include <functional>
 

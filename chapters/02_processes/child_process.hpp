@@ -4,7 +4,7 @@
 // chapter 02 plus one idea.
 #pragma once
 
-#include "workbook/runner.hpp"
+#include "workbook/chapter.hpp"
 
 #include <atomic>
 #include <cerrno>

@@ -95,12 +95,16 @@ extern const Chapter chapter{
     .slug = "02_processes",
     .title = "Count letters with a process per event",
     .mechanism = "fork + waitpid per event",
-    .count = [](Events book, const Settings& settings) {
-        return process_test(book, settings.variant == "vfork" ? Start::vfork : Start::fork, settings.progress);
-    },
     .default_runs = 3,
     .default_limit = 2000,
-    .variants = {"fork", "vfork"},
+    .variants = {
+        {"fork",
+         [](Events book, const Settings& settings) { return process_test(book, Start::fork, settings.progress); },
+         "fork() per event: the child gets a copy-on-write copy of the parent's memory"},
+        {"vfork",
+         [](Events book, const Settings& settings) { return process_test(book, Start::vfork, settings.progress); },
+         "vfork() per event: the child borrows the parent's memory, copying nothing"},
+    },
 };
 
 }  // namespace workbook::chapter02

@@ -1,7 +1,7 @@
 // Chapter 02's interface, for its program, its tests and chapter 03.
 #pragma once
 
-#include "workbook/runner.hpp"
+#include "workbook/chapter.hpp"
 
 namespace workbook::chapter02 {
 

@@ -388,22 +388,32 @@ LetterTypes pool_test(Events book, const PoolOptions& options) {
     }
 }
 
+namespace {
+
+LetterTypes pool_count(Events book, Pool pool, const Settings& settings) {
+    PoolOptions options;
+    options.pool = pool;
+    options.batch = settings.batch == 0 ? 1 : settings.batch;
+    options.progress = settings.progress;
+    return pool_test(book, options);
+}
+
+}  // namespace
+
 extern const Chapter chapter{
     .number = 3,
     .slug = "03_pools",
     .title = "Count letters with a pool of fed worker processes",
     .mechanism = "pipe write + read per message",
-    .count = [](Events book, const Settings& settings) {
-        PoolOptions options;
-        options.pool = settings.variant == "pool" ? Pool::shared : Pool::per_class;
-        options.batch = settings.batch == 0 ? 1 : settings.batch;
-        options.progress = settings.progress;
-        return pool_test(book, options);
-    },
     .default_runs = 3,
     .default_limit = 200'000,
     .takes_batch = true,
-    .variants = {"proctuple", "pool"},
+    .variants = {
+        {"proctuple", [](Events book, const Settings& settings) { return pool_count(book, Pool::per_class, settings); },
+         "the talk's proctuple: a worker process per class of event, each fed through its own pipe"},
+        {"pool", [](Events book, const Settings& settings) { return pool_count(book, Pool::shared, settings); },
+         "multiprocessing.Pool's way: generic workers taking messages from one shared pipe"},
+    },
 };
 
 }  // namespace workbook::chapter03

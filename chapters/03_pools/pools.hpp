@@ -3,7 +3,7 @@
 
 #include "../02_processes/child_process.hpp"
 
-#include "workbook/runner.hpp"
+#include "workbook/chapter.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,7 +1,7 @@
 // Chapter 04's interface, for its program and its tests.
 #pragma once
 
-#include "workbook/runner.hpp"
+#include "workbook/chapter.hpp"
 
 #include <atomic>
 #include <condition_variable>

@@ -8,7 +8,7 @@
 // (pulled by an explicit bounded loop); the queues and the three frames are allocated once.
 #include "feed_counter.hpp"
 
-#include "workbook/runner.hpp"
+#include "workbook/chapter.hpp"
 
 #include <optional>
 #include <stdexcept>

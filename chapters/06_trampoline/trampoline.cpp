@@ -9,7 +9,7 @@
 // table look-up each; the four frames are allocated once.
 #include "trampoline.hpp"
 
-#include "workbook/runner.hpp"
+#include "workbook/chapter.hpp"
 
 #include <array>
 #include <stdexcept>

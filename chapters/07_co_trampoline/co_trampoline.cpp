@@ -8,7 +8,7 @@
 // resume with a value in and a value out; the routines are made once, nothing is allocated per event.
 #include "co_trampoline.hpp"
 
-#include "workbook/runner.hpp"
+#include "workbook/chapter.hpp"
 
 #include <array>
 

@@ -8,7 +8,7 @@
 // once, at priming, and nothing after. The README measures it against chapter 01's indirect call.
 #include "weightless.hpp"
 
-#include "workbook/runner.hpp"
+#include "workbook/chapter.hpp"
 
 namespace workbook::chapter09 {
 

@@ -11,7 +11,7 @@
 // making subgenerators dominates. The README measures all three.
 #include "delegation.hpp"
 
-#include "workbook/runner.hpp"
+#include "workbook/chapter.hpp"
 
 namespace workbook::chapter10 {
 
@@ -130,14 +130,16 @@ extern const Chapter chapter{
     .slug = "10_delegation",
     .title = "Count letters with generators delegating to subgenerators",
     .mechanism = "send() through yield from",
-    .count = [](Events book, const Settings& settings) {
-        if (settings.variant == "deep") return delegation_test(book, nested(1000, book_counter()));
-        if (settings.variant == "runs") return delegation_test(book, dispatcher());
-        return delegation_test(book, book_counter());
-    },
     .default_runs = 10,
     .demonstrate = demonstrate,
-    .variants = {"lines", "deep", "runs"},
+    .variants = {
+        {"lines", [](Events book, const Settings&) { return delegation_test(book, book_counter()); },
+         "the book counter delegates each line to a line counter"},
+        {"deep", [](Events book, const Settings&) { return delegation_test(book, nested(1000, book_counter())); },
+         "the same under 1000 more levels of delegation that only pass everything through"},
+        {"runs", [](Events book, const Settings&) { return delegation_test(book, dispatcher()); },
+         "each run of same-class events delegated to a run counter"},
+    },
 };
 
 }  // namespace workbook::chapter10

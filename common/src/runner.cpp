@@ -2,6 +2,7 @@
 
 #include "workbook/book.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <iomanip>
@@ -138,9 +139,13 @@ std::string help_text(const Chapter& chapter, std::string_view program) {
         << (chapter.default_limit ? std::to_string(chapter.default_limit) : "0") << ")\n";
     if (chapter.takes_batch) out << "  --batch N     hand events over N at a time (default: the chapter's own, see its README)\n";
     if (!chapter.variants.empty()) {
-        out << "  --variant V   which implementation to run:";
-        for (auto name : chapter.variants) out << ' ' << name;
-        out << " (default " << chapter.variants.front() << ")\n";
+        out << "  --variant V   which implementation to run (default " << chapter.variants.front().name << "):\n";
+        std::size_t width = 0;
+        for (const Variant& variant : chapter.variants) width = std::max(width, variant.name.size());
+        for (const Variant& variant : chapter.variants) {
+            out << "                  " << std::left << std::setfill(' ') << std::setw(static_cast<int>(width + 2)) << variant.name
+                << std::right << variant.description << '\n';
+        }
     }
     out << "  --json        print one JSON object instead of the talk's three lines\n"
         << "  --help        show this help\n\n"
@@ -149,20 +154,21 @@ std::string help_text(const Chapter& chapter, std::string_view program) {
     return out.str();
 }
 
+// The count function `--variant name` selects; a variant the chapter does not have is an error,
+// not silently the default.
+CountFunction chosen_count(const Chapter& chapter, const std::string& name) {
+    if (CountFunction count = chapter.count_for(name)) return count;
+    std::string names;
+    for (const Variant& variant : chapter.variants) names += (names.empty() ? "" : ", ") + std::string(variant.name);
+    throw UsageError("chapter " + std::string(chapter.slug) + " has no variant '" + name + "'" +
+                     (names.empty() ? std::string() : " (it has: " + names + ")"));
+}
+
 // Options a chapter does not take are errors, not silently ignored.
 void check_fits(const Chapter& chapter, const Options& options) {
     if (options.batch != 0 && !chapter.takes_batch)
         throw UsageError("chapter " + std::string(chapter.slug) + " takes no --batch");
-    if (!options.variant.empty()) {
-        bool known = false;
-        for (auto name : chapter.variants) known = known || name == options.variant;
-        if (!known) {
-            std::string names;
-            for (auto name : chapter.variants) names += (names.empty() ? "" : ", ") + std::string(name);
-            throw UsageError("chapter " + std::string(chapter.slug) + " has no variant '" + options.variant + "'" +
-                             (names.empty() ? std::string() : " (it has: " + names + ")"));
-        }
-    }
+    chosen_count(chapter, options.variant);
 }
 
 }  // namespace
@@ -173,10 +179,11 @@ RunResult run_and_report(const Chapter& chapter, Events book, std::uint64_t book
     Events events = limit == 0 || limit >= book.size() ? book : book.first(limit);
     int runs = options.runs > 0 ? options.runs : chapter.default_runs;
 
+    const CountFunction count = chosen_count(chapter, options.variant);
+    const std::string_view variant =
+        options.variant.empty() && !chapter.variants.empty() ? chapter.variants.front().name : options.variant;
     Settings settings;
     settings.batch = options.batch;
-    settings.variant = options.variant.empty() && !chapter.variants.empty() ? std::string(chapter.variants.front())
-                                                                           : options.variant;
     LetterTypes first{};
     double seconds = 0;
     for (int run = 0; run < runs; ++run) {
@@ -184,7 +191,7 @@ RunResult run_and_report(const Chapter& chapter, Events book, std::uint64_t book
                                              std::to_string(runs));
         settings.progress = &progress;
         auto start = std::chrono::steady_clock::now();
-        LetterTypes counts = chapter.count(events, settings);
+        LetterTypes counts = count(events, settings);
         seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (run == 0) first = counts;
         else if (counts != first) {
@@ -198,7 +205,7 @@ RunResult run_and_report(const Chapter& chapter, Events book, std::uint64_t book
     if (options.json) {
         out << "{\"chapter\":" << chapter.number << ",\"slug\":" << json_string(chapter.slug)
             << ",\"title\":" << json_string(chapter.title) << ",\"mechanism\":" << json_string(chapter.mechanism)
-            << ",\"variant\":" << json_string(settings.variant) << ",\"batch\":" << settings.batch
+            << ",\"variant\":" << json_string(variant) << ",\"batch\":" << settings.batch
             << ",\"book\":" << json_string(book_name) << ",\"book_events\":" << book_size
             << ",\"events\":" << result.events << ",\"runs\":" << runs << std::setprecision(9)
             << ",\"seconds\":" << seconds << ",\"ns_per_event\":" << result.seconds_per_event() * 1e9

@@ -2,7 +2,7 @@
 /// \brief The registered chapters, for programs that run them all (the agreement test, the tour).
 #pragma once
 
-#include "workbook/runner.hpp"
+#include "workbook/chapter.hpp"
 
 #include <span>
 
@@ -15,7 +15,7 @@ namespace workbook {
 /// // The agreement test, in short: every chapter counts like the reference.
 /// auto book = workbook::Book::default_book(100'000);
 /// for (const workbook::Chapter* chapter : workbook::registered_chapters())
-///     assert(chapter->count(book.events(), {}) == workbook::reference_count(book.events()));
+///     assert(chapter->count_for()(book.events(), {}) == workbook::reference_count(book.events()));
 /// \endcode
 std::span<const Chapter* const> registered_chapters();
 

@@ -1,10 +1,13 @@
 /// \file
-/// \brief The chapter runner: every chapter's `main` is one call to run_chapter().
+/// \brief The chapter runner: every chapter's `main` is one call to run_chapter(). Including it
+/// includes the chapter record (workbook/chapter.hpp), its settings and progress too.
 #pragma once
 
+#include "workbook/chapter.hpp"
 #include "workbook/letter_types.hpp"
+#include "workbook/progress.hpp"
+#include "workbook/settings.hpp"
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <iosfwd>
@@ -14,105 +17,6 @@
 #include <vector>
 
 namespace workbook {
-
-/// Reports how far a long run has got, on one self-overwriting stderr line, and only when stderr
-/// is a terminal: a log file or a test never sees it. Cheap to call per event: it looks at the
-/// clock at most every 256 calls and redraws at most four times a second. The runner hands one to
-/// each run through Settings::progress; a slow chapter (a process per event) reports to it.
-///
-/// \code
-/// workbook::LetterTypes count_slowly(workbook::Events book, const workbook::Settings& settings) {
-///     workbook::LetterTypes counts;
-///     for (std::size_t i = 0; i < book.size(); ++i) {
-///         counts.add(workbook::classify(book[i]));
-///         if (settings.progress) settings.progress->update(i + 1);  // "...: 1200/5590193 events, ..."
-///     }
-///     return counts;
-/// }
-/// \endcode
-class Progress {
-public:
-    /// `total` events are expected; `label` starts the line.
-    Progress(std::uint64_t total, std::string label);
-    /// Clears the line it drew, so that no half line is left on the terminal.
-    ~Progress();
-    Progress(const Progress&) = delete;
-    Progress& operator=(const Progress&) = delete;
-
-    /// `done` events are finished so far.
-    void update(std::uint64_t done);
-    /// Whether anything is drawn at all (stderr is a terminal).
-    bool visible() const noexcept { return visible_; }
-
-private:
-    std::uint64_t total_;
-    std::string label_;
-    bool visible_;
-    std::uint32_t calls_ = 0;
-    std::chrono::steady_clock::time_point start_;
-    std::chrono::steady_clock::time_point last_draw_;
-};
-
-/// Options a chapter's count function receives, parsed by the runner.
-///
-/// \code
-/// workbook::Settings settings;
-/// settings.batch = 4096;  // as `--batch 4096` would
-/// auto book = workbook::Book::default_book(100'000);
-/// for (const workbook::Chapter* chapter : workbook::registered_chapters())
-///     if (chapter->takes_batch) std::cout << chapter->count(book.events(), settings) << '\n';
-/// \endcode
-struct Settings {
-    /// `--batch N`: events sent per message, for chapters that declare `takes_batch`
-    /// (0 = the chapter's own default).
-    std::size_t batch = 0;
-    /// `--variant NAME`: one of the chapter's declared variants (empty = the first).
-    std::string variant;
-    /// Set by the runner when progress should be shown (a long run, stderr a terminal).
-    Progress* progress = nullptr;
-};
-
-/// A chapter failed at run time: a `fork` that failed, a worker that died, a thread that could not
-/// start. The runner prints `what()` as one line and exits with status 1.
-///
-/// \code
-/// pid_t child = fork();
-/// if (child < 0)
-///     throw workbook::ChapterError(std::string("cannot start a process for an event: ") + std::strerror(errno));
-/// \endcode
-class ChapterError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
-/// What the runner needs to know about a chapter. Each chapter defines one, named
-/// `workbook::chapterNN::chapter`, and `workbook_chapter()` in CMake registers it.
-///
-/// \code
-/// // A chapter defines it at namespace scope, as `extern const workbook::Chapter chapter{...}`.
-/// const workbook::Chapter chapter{
-///     .number = 1,
-///     .slug = "01_serial",
-///     .title = "Count letters with callout to counter object",
-///     .mechanism = "indirect call (std::function)",
-///     .count = [](workbook::Events book, const workbook::Settings&) { return workbook::reference_count(book); },
-///     .default_runs = 10,
-/// };
-/// \endcode
-struct Chapter {
-    int number;                  ///< 1 to 11, the talk's order
-    std::string_view slug;       ///< the folder name, e.g. `01_serial`
-    std::string_view title;      ///< first output line, in the talk's words
-    std::string_view mechanism;  ///< a few words for tables, e.g. `call through std::function`
-    /// Counts `events`; must give exactly reference_count(events). Throws ChapterError on failure.
-    LetterTypes (*count)(Events events, const Settings& settings);
-    int default_runs = 10;            ///< runs when `--runs` is not given
-    std::uint64_t default_limit = 0;  ///< events when `--limit` is not given; 0 = the whole book
-    /// Prints the talk's demonstration (e.g. `A C B D`) before the three lines; may be null.
-    void (*demonstrate)(std::ostream& out) = nullptr;
-    bool takes_batch = false;                 ///< accepts `--batch N`
-    std::vector<std::string_view> variants{};  ///< accepted `--variant` names; first is default
-};
 
 /// Command-line options shared by every chapter (and the tour).
 ///
@@ -179,7 +83,8 @@ struct RunResult {
 
 /// Runs `chapter` on `events` as `options` say and prints the result to `out`: the talk's three
 /// lines (title, counts, `N runs in X seconds`), plus a note when only a prefix was counted, or
-/// one JSON object with `--json`. Throws ChapterError when the chapter fails.
+/// one JSON object with `--json`. Runs the variant `options.variant` names (the default when
+/// empty). Throws UsageError when the chapter has no such variant, ChapterError when it fails.
 ///
 /// \code
 /// for (const workbook::Chapter* chapter : workbook::registered_chapters()) {  // the tour, in short
