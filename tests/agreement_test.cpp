@@ -56,7 +56,7 @@ void check_every_chapter(const workbook::Book& book) {
             INFO(chapter->slug, " on ", book.name(), " (", events.size(), " events), variant '", setting.variant,
                  "', batch ", setting.settings.batch);
             const workbook::CountFunction count = chapter->count_for(setting.variant);
-            REQUIRE(count != nullptr);
+            REQUIRE((count != nullptr));
             CHECK(count(events, setting.settings) == expected);
         }
     }
@@ -79,17 +79,17 @@ TEST_CASE("every chapter counts in one way, or in named and described variants, 
     for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
         INFO(chapter->slug);
         if (chapter->variants.empty()) {
-            CHECK(chapter->count != nullptr);
+            CHECK((chapter->count != nullptr));
             continue;
         }
-        CHECK(chapter->count == nullptr);
+        CHECK((chapter->count == nullptr));
         CHECK(chapter->variants.size() >= 2);
         for (const workbook::Variant& variant : chapter->variants) {
             INFO("variant '", variant.name, "'");
             CHECK_FALSE(variant.name.empty());
-            CHECK(variant.count != nullptr);
+            CHECK((variant.count != nullptr));
             CHECK_FALSE(variant.description.empty());
-            CHECK(chapter->count_for(variant.name) == variant.count);
+            CHECK((chapter->count_for(variant.name) == variant.count));
         }
     }
 }

@@ -3,6 +3,7 @@
 // table of counts and time per event, the comparison the whole talk is about.
 #include "workbook/book.hpp"
 #include "workbook/registry.hpp"
+#include "workbook/runner.hpp"
 
 #include <charconv>
 #include <cstdio>
