@@ -136,7 +136,7 @@ extern const Chapter chapter{
         {"lines", [](Events book, const Settings&) { return delegation_test(book, book_counter()); },
          "the book counter delegates each line to a line counter"},
         {"deep", [](Events book, const Settings&) { return delegation_test(book, nested(1000, book_counter())); },
-         "the same under 1000 more levels of delegation that only pass everything through"},
+         "the same under 1000 more levels of pass-through delegation"},
         {"runs", [](Events book, const Settings&) { return delegation_test(book, dispatcher()); },
          "each run of same-class events delegated to a run counter"},
     },
