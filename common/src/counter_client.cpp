@@ -140,8 +140,8 @@ void* CounterClient::next_reply(std::string_view what) {
 }
 
 void* CounterClient::call(std::string_view what, std::initializer_list<std::string_view> words) {
-    if (in_flight_ != 0) throw std::logic_error("CounterClient: " + std::string(what) + " while pipelined replies are still to be received");
     if (!broken_.empty() || !context_) broken(what);
+    if (in_flight_ != 0) throw std::logic_error("CounterClient: " + std::string(what) + " while pipelined replies are still to be received");
     std::vector<const char*> argv;
     std::vector<std::size_t> lengths;
     for (std::string_view word : words) {
@@ -190,7 +190,7 @@ void CounterClient::send_incr(std::string_view key) {
 }
 
 std::int64_t CounterClient::receive_integer() {
-    if (in_flight_ == 0) throw std::logic_error("CounterClient::receive_integer: no request in flight");
+    if (broken_.empty() && in_flight_ == 0) throw std::logic_error("CounterClient::receive_integer: no request in flight");
     ReplyPtr reply = own(next_reply("INCR"));
     if (reply->type != REDIS_REPLY_INTEGER) unexpected("INCR", reply.release());
     return reply->integer;

@@ -81,7 +81,7 @@ void close_all_but(std::array<int, 3> keep) {
     sigaddset(&watched, SIGCHLD);
     sigaddset(&watched, SIGTERM);
     ::sigprocmask(SIG_BLOCK, &watched, nullptr);
-    int signals = ::signalfd(-1, &watched, SFD_CLOEXEC);
+    int signals = ::signalfd(-1, &watched, SFD_CLOEXEC | SFD_NONBLOCK);
     pid_t keeper_pid = ::getpid();
     pid_t server = signals < 0 ? -1 : ::fork();
     if (server == 0) {
@@ -183,10 +183,10 @@ PrivateServer PrivateServer::counter_service(std::chrono::microseconds wait, std
     return server;
 }
 
-PrivateServer PrivateServer::redis(ServerDeadlines deadlines) {
-    std::string program = find_program("redis-server");
+PrivateServer PrivateServer::redis(ServerDeadlines deadlines, std::string name) {
+    std::string program = name.find('/') == std::string::npos ? find_program(name) : (::access(name.c_str(), X_OK) == 0 ? name : "");
     if (program.empty())
-        throw ServerError("redis-server is not installed (it is in the Debian package redis-server: apt-get install redis-server)");
+        throw ServerError(name + " is not installed (it is in the Debian package redis-server: apt-get install redis-server)");
     PrivateServer server;
     server.name_ = "Redis";
     server.directory_ = make_private_directory();

@@ -36,7 +36,8 @@ public:
     static PrivateServer counter_service(std::chrono::microseconds wait, std::string program = {}, ServerDeadlines deadlines = {});
     /// Starts Debian's redis-server on a Unix socket only (no TCP port, no persistence) and waits
     /// until it answers PING. Throws ServerError naming the package if redis-server is missing.
-    static PrivateServer redis(ServerDeadlines deadlines = {});
+    /// `program`: a path, or a name looked up in PATH (and /usr/bin, /usr/sbin).
+    static PrivateServer redis(ServerDeadlines deadlines = {}, std::string program = "redis-server");
 
     /// Stops the server and waits until it is gone with its directory (stop()).
     ~PrivateServer();
