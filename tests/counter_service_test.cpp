@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <chrono>
 #include <csignal>
 #include <fcntl.h>
@@ -313,7 +314,7 @@ TEST_CASE("A client that disconnects mid-request does not disturb the service or
     CHECK_FALSE(service.failed);
 }
 
-TEST_CASE("Bytes that are not a request get an error reply, then the connection is closed; others carry on") {
+TEST_CASE("Bytes that are not RESP get an error reply, then the connection is closed; a reply sent as a request is refused; others carry on") {
     ServiceThread service(0us);
     workbook::CounterClient other = service.client();
     RawConnection raw(service.socket);
@@ -322,8 +323,10 @@ TEST_CASE("Bytes that are not a request get an error reply, then the connection 
     CHECK(got.rfind(":1\r\n-ERR Protocol error", 0) == 0);
     CHECK(raw.at_end());
     RawConnection number(service.socket);
-    number.send(":5\r\n");  // valid RESP, but not an array of bulk strings
-    CHECK(number.receive(1000).rfind("-ERR Protocol error", 0) == 0);
+    number.send(":5\r\n");  // valid RESP, but not an array of bulk strings: refused, the connection stays
+    CHECK(number.receive_until("\r\n") == "-ERR Protocol error: a request is an array of bulk strings\r\n");
+    number.send(resp({"PING"}));
+    CHECK(number.receive(7) == "+PONG\r\n");
     CHECK(other.incr("k") == 2);
 }
 
@@ -419,4 +422,26 @@ TEST_CASE("workbook-counter-service says ready, serves, and on SIGTERM or SIGINT
         CHECK_FALSE(exists(socket));
         ::close(out[0]);
     }
+}
+
+TEST_CASE("redis-cli, Redis's own client, talks to the counter service") {
+    const std::string redis_cli = "/usr/bin/redis-cli";
+    if (::access(redis_cli.c_str(), X_OK) != 0) {
+        const char* ci = std::getenv("CI");
+        if (ci && *ci && std::string(ci) != "false") FAIL("redis-cli is missing, and CI must run this test (Debian package redis-tools)");
+        MESSAGE("skipped: redis-cli is not installed (Debian package redis-tools)");
+        return;
+    }
+    ServiceThread service(100us);
+    auto cli = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {"-s", service.socket});
+        return workbook::testing::run_program(redis_cli, args);
+    };
+    CHECK(cli({"PING"}).out == "PONG\n");
+    CHECK(cli({"INCR", "vowel"}).out == "1\n");
+    CHECK(cli({"INCRBY", "vowel", "41"}).out == "42\n");
+    CHECK(cli({"GET", "vowel"}).out == "42\n");
+    CHECK(cli({"DEL", "vowel"}).out == "1\n");
+    CHECK(cli({"GET", "vowel"}).out == "\n");  // nil, as redis-cli prints it when not on a terminal
+    CHECK(cli({"HSET", "h", "f", "v"}).out.find("ERR unknown command 'HSET'") != std::string::npos);
 }
