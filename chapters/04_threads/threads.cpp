@@ -56,6 +56,7 @@ void ThreadTuple::run() noexcept {
         failure_ = std::current_exception();
         queue_.close();
     }
+    if (hooks_.on_end) hooks_.on_end(name_);
 }
 
 void ThreadTuple::flush() {

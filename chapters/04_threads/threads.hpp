@@ -79,11 +79,14 @@ struct Message {
 };
 //! [message]
 
-// Test hooks. Each may throw: `before_start` as a failed thread start would (std::system_error),
-// `on_message`, called by a worker for each message it takes, as a failing counter would.
+// Test hooks. `before_start` may throw as a failed thread start would (std::system_error), and
+// `on_message`, called by a worker for each message it takes, as a failing counter would. `on_end`,
+// called by a worker thread as the last act of its function however it ended, must not throw: it
+// shows a test that a thread's function returned.
 struct ThreadHooks {
     std::function<void(std::string_view worker)> before_start{};
     std::function<void(std::string_view worker, const Message&)> on_message{};
+    std::function<void(std::string_view worker)> on_end{};
 };
 
 // The talk's `ThreadTuple(queue, thread, counter)`: a worker thread running FeedCounter, fed through

@@ -2,17 +2,18 @@
 // exception in a worker or a thread that cannot start reaches the caller with no thread left behind.
 #include "threads.hpp"
 
+#include "../testing/observe.hpp"
+
 #include "workbook/book.hpp"
 
 #include <doctest/doctest.h>
 
 #include <atomic>
-#include <chrono>
-#include <filesystem>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <system_error>
-#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -21,6 +22,8 @@ using workbook::chapter04::thread_test;
 using workbook::chapter04::ThreadHooks;
 using workbook::chapter04::ThreadOptions;
 using workbook::chapter04::ThreadTuple;
+using workbook::testing::eventually;
+using workbook::testing::task_state;
 
 namespace {
 
@@ -32,18 +35,38 @@ std::vector<unsigned char> every_byte_value(int repeats) {
     return bytes;
 }
 
-// The threads this process has now, as the kernel sees them.
-std::size_t running_threads() {
-    auto tasks = std::filesystem::directory_iterator("/proc/self/task");
-    return static_cast<std::size_t>(std::distance(begin(tasks), end(tasks)));
-}
+// The workers whose thread function has returned, as their on_end hooks tell, each thread's last
+// act: "consonant other vowel" once all three have.
+class EndedWorkers {
+public:
+    explicit EndedWorkers(ThreadHooks& hooks) {
+        hooks.on_end = [this](std::string_view worker) {
+            std::lock_guard lock(mutex_);
+            names_.emplace(worker);
+        };
+    }
+    std::string names() {
+        std::lock_guard lock(mutex_);
+        std::string text;
+        for (const auto& name : names_) text += (text.empty() ? "" : " ") + name;
+        return text;
+    }
+
+private:
+    std::mutex mutex_;
+    std::multiset<std::string> names_;
+};
+
+// True once the worker that ran on thread `tid` (0: not known yet) is asleep, waiting: the kernel
+// shows it in an interruptible sleep ('S'), which for a worker that has counted every event it was
+// sent can only be its wait for the next message.
+bool asleep(pid_t tid) { return tid != 0 && task_state(::getpid(), tid) == 'S'; }
 
 ThreadOptions with_batch(std::size_t batch) {
     ThreadOptions options;
     options.batch = batch;
     return options;
 }
-
 // Runs thread_test on a book large enough that the main thread is still sending (and waiting on a
 // full queue) when a hook strikes; returns the error it reported, "" if none. An alarm fails the test
 // instead of letting it hang.
@@ -76,55 +99,64 @@ TEST_CASE("--batch gives the same counts as unbatched") {
 }
 
 TEST_CASE("the KILL sentinel is what stops a worker: without it the worker keeps waiting") {
-    const std::size_t before = running_threads();
-    ThreadHooks no_hooks;
+    ThreadHooks hooks;
+    EndedWorkers ended(hooks);
+    std::atomic<pid_t> tid{0};  // the worker's thread, as it tells when it takes a message
+    hooks.on_message = [&](std::string_view, const Message&) { tid = ::gettid(); };
     {
-        ThreadTuple worker("vowel", 3, no_hooks);
+        ThreadTuple worker("vowel", 3, hooks);
         for (unsigned char c : std::string("aeiouAEIOU")) worker.put(c);
         worker.flush();
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        CHECK(running_threads() == before + 1);  // its queue is empty, and it waits
+        // Its queue is empty, and it waits: asleep, its function not returned.
+        CHECK(eventually([&] { return worker.count() == 10 && asleep(tid); }));
+        CHECK(ended.names() == "");
         worker.put_kill();
         ::alarm(30);  // a worker that ignored KILL would hang join(): fail instead
         worker.join();
         ::alarm(0);
-        CHECK(running_threads() == before);
+        CHECK(ended.names() == "vowel");  // KILL ended its function, and join() waited for that
         CHECK(worker.count() == 10);
     }
+    tid = 0;
     {
-        ThreadTuple worker("other", 1, no_hooks);
+        ThreadTuple worker("other", 1, hooks);
         worker.put('!');
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        CHECK(running_threads() == before + 1);
+        CHECK(eventually([&] { return worker.count() == 1 && asleep(tid); }));
+        CHECK(ended.names() == "vowel");
     }  // without KILL, only the destructor (which closes the queue) ends it
-    CHECK(running_threads() == before);
+    CHECK(ended.names() == "other vowel");
 }
 
 TEST_CASE("an exception inside a worker reaches the caller as an error naming it, and no thread is left running") {
-    const std::size_t before = running_threads();
-    std::atomic<int> messages{0};
-    ThreadHooks hooks;
-    hooks.on_message = [&](std::string_view worker, const Message&) {
-        if (worker == "consonant" && ++messages == 3) throw std::runtime_error("the counter's database is down");
-    };
-    CHECK(failure_of(hooks) == "worker thread 'consonant' failed: the counter's database is down");
-    CHECK(running_threads() == before);
-
-    hooks.on_message = [](std::string_view worker, const Message&) {
-        if (worker == "other") throw 42;
-    };
-    CHECK(failure_of(hooks) == "worker thread 'other' failed with an exception that is not a std::exception");
-    CHECK(running_threads() == before);
+    {
+        ThreadHooks hooks;
+        EndedWorkers ended(hooks);
+        std::atomic<int> messages{0};
+        hooks.on_message = [&](std::string_view worker, const Message&) {
+            if (worker == "consonant" && ++messages == 3) throw std::runtime_error("the counter's database is down");
+        };
+        CHECK(failure_of(hooks) == "worker thread 'consonant' failed: the counter's database is down");
+        CHECK(ended.names() == "consonant other vowel");  // every thread's function returned before the error did
+    }
+    {
+        ThreadHooks hooks;
+        EndedWorkers ended(hooks);
+        hooks.on_message = [](std::string_view worker, const Message&) {
+            if (worker == "other") throw 42;
+        };
+        CHECK(failure_of(hooks) == "worker thread 'other' failed with an exception that is not a std::exception");
+        CHECK(ended.names() == "consonant other vowel");
+    }
 }
 
 TEST_CASE("a thread that cannot start is a clear error, and the threads already started are joined") {
-    const std::size_t before = running_threads();
     ThreadHooks hooks;
+    EndedWorkers ended(hooks);
     hooks.before_start = [](std::string_view worker) {
         // What std::jthread's constructor throws when the system cannot make another thread.
         if (worker == "other") throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
     };
     CHECK(failure_of(hooks) == "cannot start worker thread 'other': " +
                                    std::make_error_code(std::errc::resource_unavailable_try_again).message());
-    CHECK(running_threads() == before);
+    CHECK(ended.names() == "consonant vowel");  // the two started ended; 'other' never ran
 }
