@@ -1,20 +1,23 @@
 // Test helpers for the chapters that start processes (02 and 03): is any child left, run a body in a
-// forked child, allow a set number of further processes.
+// forked child, allow a set number of further processes, interrupt a run once it is under way.
 #pragma once
+
+#include "../testing/observe.hpp"
 
 #include <doctest/doctest.h>
 
 #include <cerrno>
-#include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
+#include <cstring>
+#include <fstream>
 #include <grp.h>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
 
 namespace workbook::testing {
@@ -57,26 +60,61 @@ ChildRun in_child(Body body) {
 
 // In a child of in_child(): becomes a user without privileges (root ignores RLIMIT_NPROC) and sets
 // that user's RLIMIT_NPROC so that exactly `more` further processes (or threads) can start. The limit
-// counts the user's threads, and this process may have more than one (ThreadSanitizer runs one of
-// its own); user 65534 is assumed to run nothing else. Returns what failed, or "".
+// counts every thread of the user's, and this process may have more than one (ThreadSanitizer runs
+// one of its own), so the count is taken as the kernel makes it: the lowest soft limit under which a
+// fork still succeeds is one more than what the user runs now (user 65534 is assumed to run nothing
+// else). Each probe is reaped before the next, which takes it off the count. Returns what failed, or "".
 inline std::string allow_only_more_processes(rlim_t more) {
     if (::geteuid() == 0 && (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0)) {
         return "cannot become user 65534 to make RLIMIT_NPROC apply";
     }
-    rlim_t threads = 0;
-    for ([[maybe_unused]] const auto& task : std::filesystem::directory_iterator("/proc/self/task")) ++threads;
-    rlimit limit{threads + more, threads + more};
-    if (::setrlimit(RLIMIT_NPROC, &limit) != 0) return "cannot set RLIMIT_NPROC";
-    return "";
+    rlimit old{};
+    if (::getrlimit(RLIMIT_NPROC, &old) != 0) return "cannot read RLIMIT_NPROC";
+    for (rlim_t soft = 1; soft <= 4096 && (old.rlim_max == RLIM_INFINITY || soft <= old.rlim_max); ++soft) {
+        rlimit probe{soft, old.rlim_max};
+        if (::setrlimit(RLIMIT_NPROC, &probe) != 0) return "cannot set RLIMIT_NPROC";
+        std::fflush(nullptr);
+        pid_t pid = ::fork();
+        if (pid == 0) ::_exit(0);
+        if (pid < 0 && errno == EAGAIN) continue;  // the user runs `soft` processes or more
+        if (pid < 0) return std::string("cannot fork a probe: ") + std::strerror(errno);
+        int status = 0;
+        while (::waitpid(pid, &status, 0) < 0) {
+            if (errno != EINTR) return "cannot reap a probe";
+        }
+        const rlim_t running = soft - 1;
+        rlimit limit{running + more, running + more};
+        if (::setrlimit(RLIMIT_NPROC, &limit) != 0) return "cannot set RLIMIT_NPROC";
+        return "";
+    }
+    return "cannot find how many processes this user runs";
+}
+
+// Whether process `pid` catches `signal` (has a handler for it), as /proc/PID/status shows it.
+inline bool catches(pid_t pid, int signal) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);) {
+        if (line.rfind("SigCgt:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> (signal - 1) & 1) != 0;
+    }
+    return false;
+}
+
+// How many children process `pid`'s main thread has started and not yet had reaped, as the kernel
+// lists them in /proc/PID/task/PID/children.
+inline std::size_t children_of(pid_t pid) {
+    std::istringstream children(proc_line("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children"));
+    return static_cast<std::size_t>(std::distance(std::istream_iterator<pid_t>(children), std::istream_iterator<pid_t>()));
 }
 
 // Starts `run()` in a forked child as a shell starts a foreground job (a process group of its own,
-// default signal dispositions), lets it run for `after`, then sends it `signal` as Ctrl-C does (to
-// the whole group) or as `kill PID` does (to it alone), and returns its wait status. Meanwhile this
+// default signal dispositions), waits until the run is under way: it catches SIGINT and SIGTERM (its
+// guard against Ctrl-C is in place) and has at least `workers` children running; then sends it
+// `signal` as Ctrl-C does (to the whole group) or as `kill PID` does (to it alone), and returns its
+// wait status. The run must be long enough not to end first (that fails the test). Meanwhile this
 // process is a "child subreaper": whatever the interrupted run orphaned is re-parented here instead
 // of to init, so that no_child_remains() afterwards also proves that nothing was orphaned.
 template <typename Run>
-int interrupt_mid_run(Run run, int signal, bool whole_group, std::chrono::milliseconds after) {
+int interrupt_mid_run(Run run, int signal, bool whole_group, std::size_t workers = 0) {
     REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
     std::fflush(nullptr);  // or the child may print the test's pending output again
     pid_t pid = ::fork();
@@ -89,10 +127,25 @@ int interrupt_mid_run(Run run, int signal, bool whole_group, std::chrono::millis
         ::_exit(3);  // it ended before the signal
     }
     ::setpgid(pid, pid);  // here too, so that the group exists before it is signalled
-    std::this_thread::sleep_for(after);
+    int status = 0;
+    bool ended = false;
+    const bool under_way = eventually([&] {
+        if (::waitpid(pid, &status, WNOHANG) == pid) return ended = true;
+        return catches(pid, SIGINT) && catches(pid, SIGTERM) && children_of(pid) >= workers;
+    });
+    if (!under_way || ended) {
+        if (!ended) {
+            ::kill(-pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+        }
+        REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 0) == 0);
+        FAIL_CHECK((ended ? "the run ended before it could be interrupted, with wait status "
+                          : "the run never got under way (its guard and its workers), wait status ")
+                   << status);
+        return status;
+    }
     REQUIRE(::kill(whole_group ? -pid : pid, signal) == 0);
     ::alarm(60);  // a run that ignored the signal would hang the test: fail it instead
-    int status = 0;
     REQUIRE(::waitpid(pid, &status, 0) == pid);
     ::alarm(0);
     REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 0) == 0);

@@ -8,10 +8,13 @@
 
 #include <doctest/doctest.h>
 
-#include <chrono>
 #include <csignal>
+#include <filesystem>
+#include <sstream>
 #include <string>
+#include <sys/syscall.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 using workbook::chapter03::Pool;
@@ -21,9 +24,39 @@ using workbook::chapter03::ProcTuple;
 using workbook::testing::in_child;
 using workbook::testing::interrupt_mid_run;
 using workbook::testing::allow_only_more_processes;
+using workbook::testing::eventually;
 using workbook::testing::no_child_remains;
+using workbook::testing::proc_line;
+using workbook::testing::task_state;
 
 namespace {
+
+// The descriptor by which this process writes to the pipe that worker `pid` reads: the worker keeps
+// only its standard streams and that pipe's read end (its one descriptor from 3 up), and this process
+// holds the pipe's other end. -1 if none is found.
+int parents_end_of_pipe_read_by(pid_t pid) {
+    std::string pipe;
+    for (const auto& fd : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+        if (std::stoi(fd.path().filename().string()) >= 3) pipe = std::filesystem::read_symlink(fd.path()).string();
+    }
+    if (pipe.rfind("pipe:", 0) != 0) return -1;
+    for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
+        std::error_code ignored;  // the iterator's own descriptor is gone by the time it is read
+        if (std::filesystem::read_symlink(fd.path(), ignored).string() == pipe) return std::stoi(fd.path().filename().string());
+    }
+    return -1;
+}
+
+// True while thread `tid` of this process is asleep inside write(2) to descriptor `fd`: the kernel
+// shows the system call a blocked thread is in, and its arguments, in /proc/self/task/TID/syscall.
+bool blocked_writing(pid_t tid, int fd) {
+    std::istringstream call(proc_line("/proc/self/task/" + std::to_string(tid) + "/syscall"));
+    long number = -1;
+    std::string first_argument;
+    call >> number >> first_argument;
+    return number == SYS_write && !first_argument.empty() && std::stol(first_argument, nullptr, 16) == fd &&
+           task_state(::getpid(), tid) == 'S';
+}
 
 std::vector<unsigned char> every_byte_value(int repeats) {
     std::vector<unsigned char> bytes;
@@ -87,8 +120,9 @@ TEST_CASE("the KILL sentinel is what stops a worker: without it the worker waits
         ProcTuple worker({"vowel", &shared[workbook::Letter::vowel]}, 4);
         for (unsigned char c : std::string("aeiouAEIOU")) worker.put(c);
         worker.flush();
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        CHECK(::waitpid(worker.pid(), nullptr, WNOHANG) == 0);  // still waiting for more
+        // It counts every event sent, then waits for more: asleep in its read, not ended.
+        CHECK(eventually([&] { return worker.counter().value() == 10 && task_state(worker.pid()) == 'S'; }));
+        CHECK(::waitpid(worker.pid(), nullptr, WNOHANG) == 0);
         worker.put_kill();
         CHECK_NOTHROW(worker.join());
         CHECK(no_child_remains());
@@ -123,15 +157,19 @@ TEST_CASE("a worker killed mid-run is reported by name, not hung on, and no chil
 TEST_CASE("a worker that dies while the parent is blocked on its full pipe is reported, not hung on") {
     std::thread killer;
     pid_t victim = 0;
+    bool parent_was_blocked = false;
     auto error = failure_of(Pool::per_class, 1, [&](std::span<const pid_t> pids) {
         victim = pids[2];
+        const int pipe = parents_end_of_pipe_read_by(victim);
+        REQUIRE(pipe >= 0);
         ::kill(victim, SIGSTOP);  // its pipe fills up and the parent blocks writing to it...
-        killer = std::thread([victim] {
-            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        killer = std::thread([victim, pipe, parent = ::gettid(), &parent_was_blocked] {
+            parent_was_blocked = eventually([&] { return blocked_writing(parent, pipe); });
             ::kill(victim, SIGKILL);  // ...until it dies
         });
     });
     killer.join();
+    CHECK_MESSAGE(parent_was_blocked, "the parent never blocked writing to the stopped worker's pipe");
     CHECK(error == "worker 'other' (pid " + std::to_string(victim) + ") died during the run: it was killed by signal 9 (Killed)");
     CHECK(no_child_remains());
 }
@@ -177,14 +215,15 @@ TEST_CASE("a fork that fails while the workers start is reported, and the worker
 }
 
 TEST_CASE("Ctrl-C or SIGTERM mid-run reaps every worker, then dies of that signal, leaving no orphan") {
-    auto book = workbook::Book::default_book(3'000'000);  // seconds of work unbatched: it cannot end first
+    auto book = workbook::Book::default_book(3'000'000);  // seconds of work unbatched: it cannot end before the signal
     for (Pool pool : {Pool::per_class, Pool::shared}) {
         for (auto how : {std::pair{SIGINT, true}, std::pair{SIGTERM, false}}) {
             const int signal = how.first;
             const bool whole_group = how.second;  // Ctrl-C signals the whole group; `kill PID` one process
             INFO("shared pool: ", pool == Pool::shared, ", signal ", signal, ", to the whole group: ", whole_group);
+            const std::size_t workers = pool == Pool::per_class ? 3 : workbook::chapter03::shared_pool_size();
             int status = interrupt_mid_run([&] { pool_test(book.events(), options_for(pool)); }, signal, whole_group,
-                                           std::chrono::milliseconds(300));
+                                           workers);
             CHECK(WIFSIGNALED(status));
             CHECK(WTERMSIG(status) == signal);
             CHECK(no_child_remains());
