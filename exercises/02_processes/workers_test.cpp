@@ -6,8 +6,11 @@
 #include <doctest/doctest.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,6 +34,41 @@ public:
 private:
     std::size_t n_;
     int* ints_;
+};
+
+// A signal from one process to others, through a pipe that the workers inherit: open(n) lets n
+// waiters through, and a waiter passes as soon as it is let through, or gives up after `deadline`
+// (workers that do not run at the same time would otherwise wait for each other forever).
+class Gate {
+public:
+    Gate() { REQUIRE(::pipe2(fds_, O_NONBLOCK) == 0); }
+    ~Gate() {
+        ::close(fds_[0]);
+        ::close(fds_[1]);
+    }
+    Gate(const Gate&) = delete;
+    Gate& operator=(const Gate&) = delete;
+
+    void open(int waiters = 1) {
+        for (int i = 0; i < waiters; ++i) {
+            while (::write(fds_[1], "x", 1) < 0 && errno == EINTR) {}
+        }
+    }
+    // True once let through; false after `deadline`.
+    bool pass(std::chrono::milliseconds deadline) {
+        const auto give_up = std::chrono::steady_clock::now() + deadline;
+        for (;;) {
+            char byte;
+            if (::read(fds_[0], &byte, 1) == 1) return true;  // another waiter may have taken it: poll again
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(give_up - std::chrono::steady_clock::now());
+            if (left.count() <= 0) return false;
+            pollfd readable{fds_[0], POLLIN, 0};
+            ::poll(&readable, 1, static_cast<int>(left.count()) + 1);
+        }
+    }
+
+private:
+    int fds_[2] = {-1, -1};
 };
 
 // True when this process has no child left, running or zombie.
@@ -61,19 +99,13 @@ TEST_CASE("a child's additions to the shared counters are seen by the parent") {
 
 TEST_CASE("run_workers runs every worker once, at the same time, each with its own index") {
     SharedInts ran(6);
+    Gate worker_4_ran;
     exercise02::run_workers(5, [&](int worker) {
         __atomic_add_fetch(&ran[worker], 1, __ATOMIC_RELEASE);
         // Worker 0 waits (up to 10 seconds) until worker 4 has run, which happens only if they run at
         // the same time; if it gives up, it says so in ran[5].
-        if (worker == 0) {
-            for (int waited = 0; __atomic_load_n(&ran[4], __ATOMIC_ACQUIRE) == 0; ++waited) {
-                if (waited == 100'000) {
-                    ran[5] = 1;
-                    break;
-                }
-                ::usleep(100);
-            }
-        }
+        if (worker == 4) worker_4_ran.open();
+        if (worker == 0 && !worker_4_ran.pass(std::chrono::seconds(10))) ran[5] = 1;
     });
     for (int worker = 0; worker < 5; ++worker) CHECK_MESSAGE(ran[worker] == 1, "worker ", worker);
     CHECK_MESSAGE(ran[5] == 0, "worker 0 waited 10 s for worker 4: start every worker before waiting for any");
@@ -83,10 +115,12 @@ TEST_CASE("run_workers runs every worker once, at the same time, each with its o
 TEST_CASE("workers adding one event at a time, at the same moment, lose no count") {
     exercise02::SharedCounters counters;
     SharedInts started(1);
+    Gate all_started;
     exercise02::run_workers(4, [&](int) {
-        // Start together (or after a second at most), so that the additions overlap.
-        __atomic_add_fetch(&started[0], 1, __ATOMIC_ACQ_REL);
-        for (int waited = 0; __atomic_load_n(&started[0], __ATOMIC_ACQUIRE) < 4 && waited < 10'000; ++waited) ::usleep(100);
+        // Start together (or after a second at most), so that the additions overlap: the last worker
+        // to start lets all four through.
+        if (__atomic_add_fetch(&started[0], 1, __ATOMIC_ACQ_REL) == 4) all_started.open(4);
+        all_started.pass(std::chrono::seconds(1));
         for (int i = 0; i < 5'000'000; ++i) {
             counters.add(workbook::Letter::consonant, 1);
             asm volatile("" ::: "memory");  // one real addition per event: the compiler may not sum them up first

@@ -3,15 +3,20 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <numeric>
-#include <algorithm>
+#include <string>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -54,6 +59,45 @@ bool ends_within_10s(std::function<void()> body) {
     return true;
 }
 
+// A thread's own id (gettid), as /proc/self/task knows it; 0 until the thread has told it.
+using ThreadId = std::atomic<pid_t>;
+
+// True once thread `tid` of this process sleeps in the queue, as the kernel shows it: 'S', an
+// interruptible sleep, in /proc/self/task/TID/stat. A thread that has called put or get_batch sleeps
+// only in its wait on a condition variable. False when `returned` is set first (the call did not
+// wait at all), or after 10 seconds (it keeps running: it must sleep, not spin).
+bool sleeps_in_queue(const ThreadId& tid, const std::atomic<bool>& returned) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!returned && std::chrono::steady_clock::now() < give_up) {
+        if (tid != 0) {
+            std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
+            const std::string text{std::istreambuf_iterator<char>(stat), std::istreambuf_iterator<char>()};
+            const auto name_end = text.rfind(") ");  // the state follows the thread's name
+            if (name_end != std::string::npos && text.compare(name_end + 2, 1, "S") == 0) return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a look now and then, no synchronisation
+    }
+    return false;
+}
+
+// What a call made on a thread of its own shares with the test's thread that acts on the queue.
+struct Waiter {
+    ThreadId tid{0};
+    std::atomic<bool> returned{false};  // the call returned, or threw
+    std::atomic<bool> slept{false};     // seen asleep in the queue before the test acted
+
+    // Makes `call` on this thread, telling its id first and that it returned last.
+    template <typename Call>
+    void make(Call call) {
+        tid = ::gettid();
+        struct Returned {
+            std::atomic<bool>& flag;
+            ~Returned() { flag = true; }
+        } returned_{returned};
+        call();
+    }
+};
+
 }  // namespace
 
 TEST_CASE("get_batch takes the waiting items, oldest first, at most max of them") {
@@ -90,26 +134,31 @@ TEST_CASE("close lets consumers take what is left, then tells them it is over") 
 
 TEST_CASE("get_batch waits for a put") {
     auto queue = std::make_shared<Queue>(10);
-    std::thread producer([queue] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // likely after get_batch began to wait
-        queue->put(7);
+    auto consumer = std::make_shared<Waiter>();
+    std::thread producer([queue, consumer] {
+        consumer->slept = sleeps_in_queue(consumer->tid, consumer->returned);  // get_batch waits...
+        queue->put(7);                                                         // ...for this put
     });
     auto got = std::make_shared<std::vector<int>>();
-    CHECK_MESSAGE(ends_within_10s([queue, got] { *got = queue->get_batch(10); }), "get_batch still waits after a put");
+    CHECK_MESSAGE(ends_within_10s([queue, got, consumer] { consumer->make([&] { *got = queue->get_batch(10); }); }),
+                  "get_batch still waits after a put");
     producer.join();
+    CHECK_MESSAGE(consumer->slept, "get_batch did not sleep on the empty queue until the put: wait on a condition variable");
     CHECK(*got == std::vector<int>{7});
 }
 
 TEST_CASE("close wakes a consumer waiting on an empty queue") {
     auto queue = std::make_shared<Queue>(10);
     auto got = std::make_shared<std::vector<int>>(1, -1);
-    std::thread closer([queue] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // likely after the wait began
+    auto consumer = std::make_shared<Waiter>();
+    std::thread closer([queue, consumer] {
+        consumer->slept = sleeps_in_queue(consumer->tid, consumer->returned);
         queue->close();
     });
-    CHECK_MESSAGE(ends_within_10s([queue, got] { *got = queue->get_batch(10); }),
+    CHECK_MESSAGE(ends_within_10s([queue, got, consumer] { consumer->make([&] { *got = queue->get_batch(10); }); }),
                   "get_batch still waits on a closed queue: close() must wake every waiting consumer");
     closer.join();
+    CHECK_MESSAGE(consumer->slept, "get_batch did not sleep on the empty queue until close(): wait on a condition variable");
     CHECK(got->empty());
 }
 
@@ -117,13 +166,15 @@ TEST_CASE("put waits while the queue is full, and close wakes it with false") {
     auto queue = std::make_shared<Queue>(1);
     REQUIRE(queue->put(1));
     auto accepted = std::make_shared<bool>(true);
-    std::thread closer([queue] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // likely after the wait began
+    auto producer = std::make_shared<Waiter>();
+    std::thread closer([queue, producer] {
+        producer->slept = sleeps_in_queue(producer->tid, producer->returned);
         queue->close();
     });
-    CHECK_MESSAGE(ends_within_10s([queue, accepted] { *accepted = queue->put(2); }),
+    CHECK_MESSAGE(ends_within_10s([queue, accepted, producer] { producer->make([&] { *accepted = queue->put(2); }); }),
                   "put still waits on a closed queue: close() must wake every waiting producer");
     closer.join();
+    CHECK_MESSAGE(producer->slept, "put did not sleep on the full queue until close(): wait on a condition variable");
     CHECK_MESSAGE(!*accepted, "the queue was closed while put waited: the item is refused");
     CHECK(queue->get_batch(10) == std::vector<int>{1});
 }
