@@ -90,13 +90,18 @@ inline std::string allow_only_more_processes(rlim_t more) {
     return "cannot find how many processes this user runs";
 }
 
-// Whether process `pid` catches `signal` (has a handler for it), as /proc/PID/status shows it.
-inline bool catches(pid_t pid, int signal) {
+// Whether process `pid` has taken charge of `signal`: it catches it (a handler) or blocks it (to
+// take it with sigwait or a signalfd), as /proc/PID/status shows it. Either way the signal no
+// longer kills it outright.
+inline bool takes_charge_of(pid_t pid, int signal) {
     std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    bool charged = false;
     for (std::string line; std::getline(status, line);) {
-        if (line.rfind("SigCgt:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> (signal - 1) & 1) != 0;
+        if (line.rfind("SigCgt:", 0) == 0 || line.rfind("SigBlk:", 0) == 0) {
+            charged = charged || (std::stoull(line.substr(7), nullptr, 16) >> (signal - 1) & 1) != 0;
+        }
     }
-    return false;
+    return charged;
 }
 
 // How many children process `pid`'s main thread has started and not yet had reaped, as the kernel
@@ -107,15 +112,18 @@ inline std::size_t children_of(pid_t pid) {
 }
 
 // Starts `run()` in a forked child as a shell starts a foreground job (a process group of its own,
-// default signal dispositions), waits until the run is under way: it catches SIGINT and SIGTERM (its
-// guard against Ctrl-C is in place) and has at least `workers` children running; then sends it
-// `signal` as Ctrl-C does (to the whole group) or as `kill PID` does (to it alone), and returns its
-// wait status. The run must be long enough not to end first (that fails the test). Meanwhile this
+// default signal dispositions), waits until the run is under way: it has taken charge of SIGINT and
+// SIGTERM (its guard against Ctrl-C is in place) and has at least `workers` children running; then
+// sends it `signal` as Ctrl-C does (to the whole group) or as `kill PID` does (to it alone), and
+// returns its wait status. The run must be long enough not to end first (that fails the test). A run
+// not under way after 30 seconds fails the test too, and is signalled all the same. Meanwhile this
 // process is a "child subreaper": whatever the interrupted run orphaned is re-parented here instead
 // of to init, so that no_child_remains() afterwards also proves that nothing was orphaned.
 template <typename Run>
 int interrupt_mid_run(Run run, int signal, bool whole_group, std::size_t workers = 0) {
     REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+    int reset[2];  // closed by the child once its signal dispositions are its own, not this process's
+    REQUIRE(::pipe(reset) == 0);
     std::fflush(nullptr);  // or the child may print the test's pending output again
     pid_t pid = ::fork();
     REQUIRE(pid >= 0);
@@ -123,31 +131,32 @@ int interrupt_mid_run(Run run, int signal, bool whole_group, std::size_t workers
         ::setpgid(0, 0);
         std::signal(SIGINT, SIG_DFL);  // not doctest's crash handlers
         std::signal(SIGTERM, SIG_DFL);
+        ::close(reset[0]);
+        ::close(reset[1]);
         run();
         ::_exit(3);  // it ended before the signal
     }
     ::setpgid(pid, pid);  // here too, so that the group exists before it is signalled
+    ::close(reset[1]);
+    char byte;
+    while (::read(reset[0], &byte, 1) < 0 && errno == EINTR) {}  // end-of-file: the child reset them
+    ::close(reset[0]);
     int status = 0;
     bool ended = false;
     const bool under_way = eventually([&] {
         if (::waitpid(pid, &status, WNOHANG) == pid) return ended = true;
-        return catches(pid, SIGINT) && catches(pid, SIGTERM) && children_of(pid) >= workers;
+        return takes_charge_of(pid, SIGINT) && takes_charge_of(pid, SIGTERM) && children_of(pid) >= workers;
     });
-    if (!under_way || ended) {
-        if (!ended) {
-            ::kill(-pid, SIGKILL);
-            ::waitpid(pid, &status, 0);
-        }
-        REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 0) == 0);
-        FAIL_CHECK((ended ? "the run ended before it could be interrupted, with wait status "
-                          : "the run never got under way (its guard and its workers), wait status ")
-                   << status);
-        return status;
+    if (ended) {
+        FAIL_CHECK("the run ended before it was interrupted, with wait status " << status);
+    } else {
+        CHECK_MESSAGE(under_way, "after 30 s the run had not taken charge of SIGINT and SIGTERM, or not started its ",
+                      workers, " workers");
+        REQUIRE(::kill(whole_group ? -pid : pid, signal) == 0);
+        ::alarm(60);  // a run that ignored the signal would hang the test: fail it instead
+        REQUIRE(::waitpid(pid, &status, 0) == pid);
+        ::alarm(0);
     }
-    REQUIRE(::kill(whole_group ? -pid : pid, signal) == 0);
-    ::alarm(60);  // a run that ignored the signal would hang the test: fail it instead
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
-    ::alarm(0);
     REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 0) == 0);
     return status;
 }

@@ -31,15 +31,21 @@ using workbook::testing::task_state;
 
 namespace {
 
-// The descriptor by which this process writes to the pipe that worker `pid` reads: the worker keeps
-// only its standard streams and that pipe's read end (its one descriptor from 3 up), and this process
-// holds the pipe's other end. -1 if none is found.
+// The descriptor by which this process writes to the pipe that worker `pid` reads, -1 if none is
+// found. A new worker closes every descriptor it inherited but its standard streams and its pipe's
+// read end: once it has, that is its one descriptor from 3 up, and this process holds the other end.
 int parents_end_of_pipe_read_by(pid_t pid) {
     std::string pipe;
-    for (const auto& fd : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
-        if (std::stoi(fd.path().filename().string()) >= 3) pipe = std::filesystem::read_symlink(fd.path()).string();
-    }
-    if (pipe.rfind("pipe:", 0) != 0) return -1;
+    const bool closed_the_others = eventually([&] {
+        std::vector<std::string> kept;
+        std::error_code gone;  // a descriptor closed while the folder is read
+        for (const auto& fd : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", gone)) {
+            if (std::stoi(fd.path().filename().string()) >= 3) kept.push_back(std::filesystem::read_symlink(fd.path(), gone).string());
+        }
+        if (kept.size() == 1) pipe = kept.front();
+        return kept.size() == 1;
+    });
+    if (!closed_the_others || pipe.rfind("pipe:", 0) != 0) return -1;
     for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
         std::error_code ignored;  // the iterator's own descriptor is gone by the time it is read
         if (std::filesystem::read_symlink(fd.path(), ignored).string() == pipe) return std::stoi(fd.path().filename().string());
