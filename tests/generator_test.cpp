@@ -535,6 +535,32 @@ TEST_CASE("assigning to a generator closes the suspended generator it held, as d
     CHECK(trace == Trace{"exit at co_yield", "local destroyed", "start"});
 }
 
+// ---- 10b. GeneratorExit is not a std::exception, as Python's GeneratorExit is not an Exception.
+Generator<int> catches_std_exceptions(Trace& trace) {
+    try {
+        co_yield 1;
+    } catch (const std::exception&) {
+        trace.push_back("std::exception handler ran");
+    }
+    trace.push_back("went on after the handler");
+}
+
+TEST_CASE("a generator exit is not caught by a handler of std::exception, as Python's except Exception lets GeneratorExit through") {
+    static_assert(!std::is_base_of_v<std::exception, GeneratorExit>);
+    Trace trace;
+    CapturedStderr errors;
+    {
+        auto destroyed = catches_std_exceptions(trace);
+        CHECK(destroyed.next() == 1);
+    }
+    auto closed = catches_std_exceptions(trace);
+    CHECK(closed.next() == 1);
+    closed.close();
+    CHECK(closed.done());
+    CHECK(trace.empty());
+    CHECK(errors.text().empty());
+}
+
 // ---- 11. Resuming a generator from inside its own body is refused.
 Generator<int> resumes_itself(Trace& trace, Generator<int>*& self) {
     try {
