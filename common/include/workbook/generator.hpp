@@ -38,16 +38,17 @@
 
 namespace workbook {
 
-/// What close() raises at the pending `co_yield`, like Python's `GeneratorExit`. Deliberately not
-/// derived from `std::exception`, so that a body's `catch (const std::exception&)` does not swallow
-/// a close by accident; catch it only to clean up, then let it go (or `co_return`).
+/// What close() raises at the pending `co_yield`, like Python's `GeneratorExit`; so does destroying
+/// a suspended generator (PEP 342's finaliser). Deliberately not derived from `std::exception`, as
+/// Python's is not an `Exception`, so that a body's `catch (const std::exception&)` does not
+/// swallow a close by accident; catch it only to clean up, then let it go (or `co_return`).
 ///
 /// \code
 /// workbook::Generator<int> numbers() {
 ///     try {
 ///         for (int i = 0;; ++i) co_yield i;
 ///     } catch (const workbook::GeneratorExit&) {
-///         std::puts("closed");  // cleanup; then the exit goes on to close()
+///         std::puts("closed");  // cleanup; then the exit goes on to close() or the destructor
 ///         throw;
 ///     }
 /// }
