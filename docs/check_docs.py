@@ -10,6 +10,8 @@
             title, a code block and the course tree (exit 77, "skipped", without Chromium,
             unless CI is set: CI must run it)
   examples  every C++ \\code example in the named headers of common/ compiles
+  promises  every test case docs/promises.md names exists, by its exact name, in the file named
+            with it, and every rule on the page names one (no Doxygen needed)
 
 Each prints what it checked; a failure prints every problem found, one per line, and exits 1.
 """
@@ -290,7 +292,7 @@ def check_links(args):
     # anchors are Doxygen's own business; 1.9.4 links a "Classes" summary to a section it omits when
     # every nested class is hidden.)
     course_pages = {os.path.basename(p) for p in glob.glob(os.path.join(site, "*.html"))
-                    if re.match(r"^(index|chapters?\d*|exercises?\d*|control_flow|library|benchmark)\.html$",
+                    if re.match(r"^(index|chapters?\d*|exercises?\d*|control_flow|library|promises|benchmark)\.html$",
                                 os.path.basename(p))}
     files = sorted(glob.glob(os.path.join(site, "**", "*.html"), recursive=True))
     if not files:
@@ -441,6 +443,70 @@ def check_examples(args):
     print(f"examples: all {count} \\code examples of {', '.join(os.path.basename(h) for h in headers)} compile")
 
 
+# --- promises -------------------------------------------------------------------------------------
+
+# On the page, a case is cited as `FILE_test.cpp` "its exact name" (FILE in tests/).
+CITATION = re.compile(r'`([A-Za-z0-9_]+_test\.cpp)`\s*"([^"]+)"')
+CASE_MACRO = re.compile(r"\b(?:TEST_CASE|TEST_CASE_TEMPLATE|SCENARIO)\s*\(")
+STRING_PIECE = re.compile(r'\s*(?://[^\n]*\n\s*)*"((?:[^"\\\n]|\\.)*)"')
+
+
+def test_case_names(path):
+    """The names of a doctest file's cases; adjacent string literals are joined, as C++ joins them."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    names = []
+    for match in CASE_MACRO.finditer(text):
+        position, pieces = match.end(), []
+        while True:
+            piece = STRING_PIECE.match(text, position)
+            if not piece:
+                break
+            pieces.append(re.sub(r"\\(.)", r"\1", piece.group(1)))  # the escapes a case name may use: \" \\
+            position = piece.end()
+        if pieces:
+            names.append("".join(pieces))
+    return names
+
+
+def check_promises(args):
+    root, problems = args.source, []
+    page = os.path.join(root, "docs", "promises.md")
+    with open(page, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    cases, cited, rules = {}, set(), 0
+    for number, line in enumerate(lines, 1):
+        citations = CITATION.findall(line)
+        # Every row of a rule table, past its header and separator, names the case that proves it.
+        if line.startswith("|") and not re.match(r"^\|[\s:|-]+\|\s*$", line):
+            following = lines[number] if number < len(lines) else ""
+            is_header = re.match(r"^\|[\s:|-]+\|\s*$", following)
+            if not is_header:
+                rules += 1
+                if not citations:
+                    problems.append(f"docs/promises.md:{number}: a rule without the test case that proves it "
+                                    f"(cite it as `FILE_test.cpp` \"its exact name\")")
+        for file, name in citations:
+            path = os.path.join(root, "tests", file)
+            if file not in cases:
+                cases[file] = set(test_case_names(path)) if os.path.isfile(path) else None
+            if cases[file] is None:
+                problems.append(f"docs/promises.md:{number}: no file tests/{file}")
+            elif name not in cases[file]:
+                problems.append(f"docs/promises.md:{number}: tests/{file} has no test case \"{name}\"")
+            cited.add((file, name))
+    if not cited:
+        problems.append("docs/promises.md cites no test case")
+    if problems:
+        fail(problems, "the promises page")
+    for file in sorted(f for f in cases if cases[f]):
+        for name in sorted(cases[file]):
+            if (file, name) not in cited:
+                print(f"note: tests/{file}: \"{name}\" is not on the promises page")
+    print(f"promises: {rules} rules, {len(cited)} test cases cited, each found by its exact name in "
+          f"{', '.join('tests/' + f for f in sorted(cases))}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", required=True, help="the workbook's checkout")
@@ -457,9 +523,10 @@ def main():
     examples.add_argument("--compiler", required=True)
     examples.add_argument("--out", required=True)
     examples.add_argument("headers", nargs="*", help="header names (default: every header)")
+    sub.add_parser("promises")
     args = parser.parse_args()
     {"build": check_build, "pages": check_pages, "links": check_links, "browser": check_browser,
-     "examples": check_examples}[args.check](args)
+     "examples": check_examples, "promises": check_promises}[args.check](args)
 
 
 if __name__ == "__main__":

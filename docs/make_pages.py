@@ -421,7 +421,7 @@ def main():
     write(os.path.join(args.out, "exercises.md"), exercise_list)
     write(os.path.join(args.out, "benchmark.md"), bench_page(args.bench, args.out))
     write(os.path.join(args.out, "mainpage.md"), main_page(root, chapters))
-    for name in ("control_flow.md", "library.md"):
+    for name in ("control_flow.md", "library.md", "promises.md"):
         write(os.path.join(args.out, name), own_page(root, name, chapters + exercises))
     print(f"make_pages: {len(chapters)} chapter pages, {len(exercises)} exercise pages")
 

@@ -1,6 +1,7 @@
-// Delegation, workbook::yield_from (PEP 380's `yield from`): BEHAVIOURS.md's "Delegation" items, one
-// case per behaviour, then the talk's pairs() refactoring and what issue 5 adds. Traces are compared
-// whole; Guard proves cleanup ran and in which order, Counted that no frame's locals leak.
+// Delegation, workbook::yield_from (PEP 380's `yield from`): one case per behaviour, then the talk's
+// pairs() refactoring and the rest of PEP 380; docs/promises.md names each case with the rule it
+// proves. Traces are compared whole; Guard proves cleanup ran and in which order, Counted that no
+// frame's locals leak, CapturedStderr what a destructor reported.
 #include "workbook/generator.hpp"
 
 #include "../chapters/testing/allocation_counter.hpp"
@@ -520,7 +521,7 @@ TEST_CASE("the outer can catch an exception raised by the inner around the deleg
     CHECK(g.next() == std::nullopt);
 }
 
-// ---- What issue 5 adds.
+// ---- The rest of PEP 380: started subgenerators, destruction, allocation, empty generators.
 Generator<std::string, std::string> started_inner(Trace& trace) {
     std::string sent = co_yield "first";
     trace.push_back("inner got '" + sent + "'");
@@ -551,13 +552,50 @@ TEST_CASE("a started generator that is itself delegating can be delegated to, an
     CHECK(trace == Trace{"inner got ''", "inner got 'y'", "outer end", "outer end"});
 }
 
-TEST_CASE("destroying a suspended delegation chain destroys the inner frame's locals before the outer's") {
+TEST_CASE("destroying a suspended delegation chain closes it innermost first: each level's handler runs, then its locals are destroyed") {
     Trace trace;
+    CapturedStderr errors;
     {
         auto g = outer_of(plain_inner(trace), trace);
         CHECK(g.next() == 1);
     }
     CHECK(trace == Trace{"inner destroyed", "outer destroyed"});
+
+    trace.clear();
+    {
+        auto g = closing_level(trace, 1, 3);
+        CHECK(g.next() == 3);
+    }  // as close() does, level by level from the innermost
+    CHECK(trace == Trace{"level 3 got exit", "level 3 destroyed", "level 2 got exit", "level 2 destroyed",
+                         "level 1 got exit", "level 1 destroyed"});
+    CHECK(errors.text().empty());
+}
+
+Generator<int> outer_returning(Generator<int> inner, Trace& trace) {
+    try {
+        co_yield yield_from(std::move(inner));
+    } catch (const GeneratorError& error) {
+        trace.push_back(std::string("outer returns after ") + error.what());
+    }
+}
+
+TEST_CASE("destroying a delegation chain whose inner yields instead of closing reports the ignored exit once on stderr") {
+    Trace trace;
+    CapturedStderr errors;
+    {
+        auto g = outer_reporting(inner_ignoring_exit(trace), trace);
+        CHECK(g.next() == 1);
+    }  // the outer receives "generator ignored exit" and lets it go: the destructor reports it
+    CHECK(trace == Trace{"inner ignores exit", "inner destroyed", "outer got generator ignored exit"});
+
+    // An outer that catches it and returns has closed cleanly: nothing more is reported.
+    trace.clear();
+    {
+        auto quiet = outer_returning(inner_ignoring_exit(trace), trace);
+        CHECK(quiet.next() == 1);
+    }
+    CHECK(trace == Trace{"inner ignores exit", "inner destroyed", "outer returns after generator ignored exit"});
+    CHECK(errors.text() == "Exception ignored in workbook::Generator's destructor: generator ignored exit\n");
 }
 
 TEST_CASE("resuming a delegation chain allocates nothing") {

@@ -1,7 +1,9 @@
-// workbook::Generator: BEHAVIOURS.md's "Generator with send, throw and close" (PEP 342), one case
-// per behaviour, then the talk's two traces and what issue 4 adds. Every case records what happens
-// in a trace and compares it whole; Guard proves cleanup ran, Counted proves nothing leaked or was
-// copied behind our back, and the allocation counter proves a resume allocates nothing.
+// workbook::Generator: PEP 342's generator protocol (send, throw, close, and the finaliser), one case
+// per behaviour, then the talk's two traces and the rest of the protocol; docs/promises.md names each
+// case with the rule it proves. Every case records what happens in a trace and compares it whole;
+// Guard proves cleanup ran, Counted proves nothing leaked or was copied behind our back,
+// CapturedStderr shows what a destructor reported, and the allocation counter proves a resume
+// allocates nothing.
 #include "workbook/generator.hpp"
 
 #include "../chapters/testing/allocation_counter.hpp"
@@ -219,7 +221,7 @@ TEST_CASE("co_return ends the generator, result gives its value, and later resum
 
     CHECK(g.next() == std::nullopt);
     CHECK(g.next() == std::nullopt);
-    CHECK_THROWS_WITH_AS(g.send(30), "send() into a finished generator", GeneratorError);
+    CHECK(g.send(30) == std::nullopt);  // as next(): Python's send raises StopIteration here too
     CHECK(trace == Trace{"yield 1", "yield 2", "return"});  // nothing ran after the end
     CHECK(g.result() == "the result");
 }
@@ -252,6 +254,28 @@ TEST_CASE("an exception leaves the next or send that resumed the body into it, a
     CHECK(trace == Trace{"got 5", "local destroyed"});
     CHECK(after.done());
     CHECK(after.next() == std::nullopt);
+}
+
+// ---- 6b. send() into a finished generator reports completion, however it finished.
+TEST_CASE("sending a value into a finished generator reports completion as next does and runs nothing, however it finished") {
+    Trace trace;
+    auto returned = returns_after_two(trace);
+    while (returned.next()) {}
+    CHECK(returned.send(1) == std::nullopt);
+    CHECK(returned.send(2) == std::nullopt);  // and again: it stays finished
+    CHECK(returned.result() == "the result");
+
+    auto raised = throws_after_yielding(trace);
+    CHECK(raised.next() == 1);
+    CHECK_THROWS_AS(raised.send(1), std::runtime_error);
+    CHECK(raised.send(2) == std::nullopt);  // the exception left once; now it is just finished
+
+    auto closed = receiver(trace);
+    CHECK(closed.next() == 0);
+    closed.close();
+    CHECK(closed.send(3) == std::nullopt);
+
+    CHECK(trace == Trace{"yield 1", "yield 2", "return", "got 1", "local destroyed", "start"});
 }
 
 // ---- 7. throw_into: caught in the body (it lives on) or not (it finishes, locals destroyed).
@@ -375,6 +399,12 @@ TEST_CASE("close raises a generator exit at the co_yield and runs the cleanup, r
     CHECK(trace == Trace{"ignoring exit"});
     CHECK_FALSE(stubborn.done());     // it yielded, so it is still suspended
     CHECK(stubborn.next() == 2);      // past the value it yielded while ignoring the exit
+    {
+        CapturedStderr errors;
+        stubborn = Generator<int>();  // closed again on the way out, and ignoring it again
+        CHECK(errors.text() == "Exception ignored in workbook::Generator's destructor: generator ignored exit\n");
+    }
+    CHECK(trace == Trace{"ignoring exit", "ignoring exit"});
 
     trace.clear();
     auto failing = fails_on_exit(trace);
@@ -394,7 +424,8 @@ TEST_CASE("close raises a generator exit at the co_yield and runs the cleanup, r
     CHECK(unstarted.next() == std::nullopt);
 }
 
-// ---- 10. Destroying a suspended generator destroys its locals; the destructor never throws.
+// ---- 10. Destroying a suspended generator closes it first (PEP 342's finaliser), then destroys
+// its frame; what close() would raise is reported on stderr, never thrown.
 Generator<int> nested_locals(Trace& trace) {
     Guard outer(trace, "outer local");
     Counted counted(1);
@@ -403,8 +434,8 @@ Generator<int> nested_locals(Trace& trace) {
         Guard inner(trace, "inner local");
         try {
             co_yield 2;
-        } catch (...) {
-            trace.push_back("catch ran");  // must not: destruction runs no code of the body
+        } catch (const GeneratorExit& exit) {
+            trace.push_back(std::string("handler got ") + exit.what());
             throw;
         }
     }
@@ -412,22 +443,122 @@ Generator<int> nested_locals(Trace& trace) {
     co_yield 3;
 }
 
-TEST_CASE("destroying a suspended generator destroys every local of its frame and never throws") {
+TEST_CASE("destroying a suspended generator raises a generator exit at its co_yield, so its handlers run, then destroys every local") {
     static_assert(std::is_nothrow_destructible_v<Generator<int>>);
     Counted::reset();
     Trace trace;
+    CapturedStderr errors;
     {
         auto g = nested_locals(trace);
         CHECK(g.next() == 1);
         CHECK(g.next() == 2);
         CHECK(Counted::alive == 1);
     }
-    CHECK(trace == Trace{"inner local destroyed", "outer local destroyed"});  // innermost first
+    CHECK(trace == Trace{"handler got generator exit", "inner local destroyed", "outer local destroyed"});
     CHECK(Counted::alive == 0);
+    CHECK(errors.text().empty());  // a clean close reports nothing
+}
 
-    trace.clear();
+TEST_CASE("destroying a generator that never started or has finished runs none of its body") {
+    Trace trace;
     { auto unstarted = nested_locals(trace); }
-    CHECK(trace.empty());  // no locals were constructed, none destroyed
+    CHECK(trace.empty());  // no locals were constructed, no handler ran
+
+    {
+        auto finished = three_steps(trace);
+        while (finished.next()) {}
+        trace.clear();
+    }
+    CHECK(trace.empty());
+
+    {
+        auto closed = cleans_up_on_exit(trace);
+        CHECK(closed.next() == 0);
+        closed.close();
+        trace.clear();
+    }
+    CHECK(trace.empty());  // closed once, by close(); the destructor does not close it again
+}
+
+Generator<int> yields_on_exit(Trace& trace) {
+    Guard guard(trace, "local");
+    try {
+        co_yield 1;
+    } catch (const GeneratorExit&) {
+        trace.push_back("yielding instead of closing");
+    }
+    co_yield 2;
+}
+
+TEST_CASE("destroying a generator that yields instead of closing reports the ignored exit on stderr in one line and still destroys its frame") {
+    Trace trace;
+    CapturedStderr errors;
+    {
+        auto g = yields_on_exit(trace);
+        CHECK(g.next() == 1);
+    }
+    CHECK(trace == Trace{"yielding instead of closing", "local destroyed"});
+    CHECK(errors.text() == "Exception ignored in workbook::Generator's destructor: generator ignored exit\n");
+}
+
+struct NotAnException {};
+Generator<int> raises_unknown_on_exit() {
+    try {
+        co_yield 1;
+    } catch (const GeneratorExit&) {
+        throw NotAnException{};
+    }
+}
+
+TEST_CASE("destroying a generator whose handler raises another exception reports it on stderr in one line and goes on") {
+    Trace trace;
+    CapturedStderr errors;
+    {
+        auto failing = fails_on_exit(trace);
+        CHECK(failing.next() == 1);
+        auto unknown = raises_unknown_on_exit();
+        CHECK(unknown.next() == 1);
+    }  // unknown first, then failing: locals are destroyed in reverse order
+    CHECK(trace == Trace{"local destroyed"});
+    CHECK(errors.text() ==
+          "Exception ignored in workbook::Generator's destructor: an exception not derived from std::exception\n"
+          "Exception ignored in workbook::Generator's destructor: failed while closing\n");
+}
+
+TEST_CASE("assigning to a generator closes the suspended generator it held, as destroying it does") {
+    Trace trace;
+    auto g = cleans_up_on_exit(trace);
+    CHECK(g.next() == 0);
+    g = three_steps(trace);
+    CHECK(trace == Trace{"exit at co_yield", "local destroyed"});
+    CHECK(g.next() == 1);  // and it now drives the new frame
+    CHECK(trace == Trace{"exit at co_yield", "local destroyed", "start"});
+}
+
+// ---- 10b. GeneratorExit is not a std::exception, as Python's GeneratorExit is not an Exception.
+Generator<int> catches_std_exceptions(Trace& trace) {
+    try {
+        co_yield 1;
+    } catch (const std::exception&) {
+        trace.push_back("std::exception handler ran");
+    }
+    trace.push_back("went on after the handler");
+}
+
+TEST_CASE("a generator exit is not caught by a handler of std::exception, as Python's except Exception lets GeneratorExit through") {
+    static_assert(!std::is_base_of_v<std::exception, GeneratorExit>);
+    Trace trace;
+    CapturedStderr errors;
+    {
+        auto destroyed = catches_std_exceptions(trace);
+        CHECK(destroyed.next() == 1);
+    }
+    auto closed = catches_std_exceptions(trace);
+    CHECK(closed.next() == 1);
+    closed.close();
+    CHECK(closed.done());
+    CHECK(trace.empty());
+    CHECK(errors.text().empty());
 }
 
 // ---- 11. Resuming a generator from inside its own body is refused.
@@ -555,7 +686,7 @@ TEST_CASE("generators are move-only, a moved-from generator is empty, and range-
     CHECK(empty.done());
 }
 
-// ---- What issue 4 adds.
+// ---- The rest of the protocol: islice, next() sending None, allocation, range-for.
 TEST_CASE("reading at most n values resumes the generator exactly n times, like Python's islice") {
     Trace trace;
     auto g = three_steps(trace);

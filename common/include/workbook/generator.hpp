@@ -9,11 +9,24 @@
 /// trampoline. Symmetric transfer would do the same only where the compiler turns it into a tail
 /// call; g++ 12 does not under -fsanitize=address or thread, and a chain 3,000 deep then overflows
 /// the stack. With the loop a chain 10,000 deep never grows the native stack, in any build.
+///
+/// What it promises, rule by rule, with where each rule comes from (PEP 342, PEP 380, CPython) and
+/// the test that proves it: \ref promises. The two rules most easily missed:
+///
+/// - send() into a finished generator reports completion (an empty optional), as next() does:
+///   PEP 342's `send()` raises `StopIteration` there, exactly like `next()`. Only sending into a
+///   generator that has not started is an error (PEP 342: `TypeError`, "can't send non-None value to
+///   a just-started generator").
+/// - Destroying a suspended generator closes it first: PEP 342's `__del__` is "a wrapper for
+///   close()". GeneratorExit is raised at its pending `co_yield`, innermost first under delegation,
+///   so its handlers run. If the body yields again or raises anything but GeneratorExit, the
+///   destructor writes one line to stderr, as CPython's "Exception ignored in" does, and goes on.
 #pragma once
 
 #include <concepts>
 #include <coroutine>
 #include <cstddef>
+#include <cstdio>
 #include <exception>
 #include <iterator>
 #include <memory>
@@ -25,16 +38,17 @@
 
 namespace workbook {
 
-/// What close() raises at the pending `co_yield`, like Python's `GeneratorExit`. Deliberately not
-/// derived from `std::exception`, so that a body's `catch (const std::exception&)` does not swallow
-/// a close by accident; catch it only to clean up, then let it go (or `co_return`).
+/// What close() raises at the pending `co_yield`, like Python's `GeneratorExit`; so does destroying
+/// a suspended generator (PEP 342's finaliser). Deliberately not derived from `std::exception`, as
+/// Python's is not an `Exception`, so that a body's `catch (const std::exception&)` does not
+/// swallow a close by accident; catch it only to clean up, then let it go (or `co_return`).
 ///
 /// \code
 /// workbook::Generator<int> numbers() {
 ///     try {
 ///         for (int i = 0;; ++i) co_yield i;
 ///     } catch (const workbook::GeneratorExit&) {
-///         std::puts("closed");  // cleanup; then the exit goes on to close()
+///         std::puts("closed");  // cleanup; then the exit goes on to close() or the destructor
 ///         throw;
 ///     }
 /// }
@@ -48,9 +62,9 @@ struct GeneratorExit {
     const char* what() const noexcept { return "generator exit"; }
 };
 
-/// Misuse of a generator: sending into one that has not started or has finished, resuming one that
-/// is already executing, one that ignored close(), or an empty (moved-from) one. A logic error, as
-/// in Python (`ValueError`, `TypeError`, `RuntimeError`): the program, not its input, is wrong.
+/// Misuse of a generator: sending into one that has not started, resuming one that is already
+/// executing, one that ignored close(), or an empty (moved-from) one. A logic error, as in Python
+/// (`ValueError`, `TypeError`, `RuntimeError`): the program, not its input, is wrong.
 ///
 /// \code
 /// auto g = counter();  // not started yet
@@ -105,6 +119,12 @@ inline constexpr const char* ignored_exit = "generator ignored exit";
         case State::active: break;
     }
     fail(already_executing);
+}
+
+// What a destructor cannot raise, it reports: one line on stderr, as CPython reports an exception
+// raised by a finaliser ("Exception ignored in: ..."), and the program goes on.
+[[gnu::cold, gnu::noinline]] inline void report_ignored(const char* what) noexcept {
+    std::fprintf(stderr, "Exception ignored in workbook::Generator's destructor: %s\n", what);
 }
 
 inline bool is_generator_exit(const std::exception_ptr& error) noexcept {
@@ -349,9 +369,10 @@ public:
 /// generator protocol: next(), send(), throw_into(), close(), result(), and delegation through
 /// yield_from() (PEP 380). Nothing of the body runs until the first resume.
 ///
-/// The Generator owns its frame: move-only, and the destructor destroys the frame (and those of the
-/// generators it delegates to) exactly once, running the destructors of their locals. One frame is
-/// allocated per generator; resuming allocates nothing. Not thread-safe: one thread drives a chain.
+/// The Generator owns its frame: move-only, and the destructor closes a suspended generator (as
+/// close() does) and then destroys the frame (and those of the generators it delegates to) exactly
+/// once, running the destructors of their locals. One frame is allocated per generator; resuming
+/// allocates nothing. Not thread-safe: one thread drives a chain.
 ///
 /// \code
 /// // The talk's generator_counter: `c = yield count` becomes `auto c = co_yield count;`.
@@ -480,10 +501,10 @@ public:
     /// auto h = std::move(g);  // g is empty, h owns the frame
     /// \endcode
     Generator(Generator&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
-    /// Destroys the frame it owned (as the destructor does), then takes over `other`'s.
+    /// Closes and destroys the generator it held (as the destructor does), then takes over `other`'s.
     ///
     /// \code
-    /// g = numbers();  // the old frame, suspended or not, is destroyed
+    /// g = numbers();  // the old generator, if suspended, is closed first; its frame is destroyed
     /// \endcode
     Generator& operator=(Generator&& other) noexcept {
         if (this != &other) {
@@ -494,8 +515,18 @@ public:
     }
     Generator(const Generator&) = delete;             ///< one owner per frame
     Generator& operator=(const Generator&) = delete;  ///< one owner per frame
-    /// Destroys the frame, suspended or not, and every frame it delegates to, innermost first: the
-    /// destructors of their locals run. Nothing of the body runs (unlike close()); never throws.
+    /// Closes a suspended generator, then destroys its frame and every frame it delegates to,
+    /// innermost first: the destructors of their locals run. Closing is PEP 342's finaliser
+    /// (`__del__` is "a wrapper for close()", and CPython's test_generators checks that a `finally`
+    /// runs on `del g`): GeneratorExit is raised at the pending `co_yield` of the innermost generator,
+    /// then of each delegator in turn, so their handlers run as under close(). Where close() would
+    /// raise (the body yields again: "generator ignored exit", or raises another exception), the
+    /// destructor writes one line to stderr, `Exception ignored in workbook::Generator's destructor:
+    /// <what>` (CPython's "Exception ignored in", its unraisable hook), destroys the frame all the
+    /// same and returns: it never throws and never terminates for what the body does. A generator
+    /// never started, or already finished, runs nothing of its body: its frame is simply destroyed.
+    /// A subgenerator that yields instead of closing is destroyed with its delegation, once its
+    /// delegator has received "generator ignored exit", without being closed a second time.
     /// Destroying a generator from inside its own body would pull the frame from under the running
     /// code, so it calls std::terminate() instead.
     ///
@@ -503,7 +534,7 @@ public:
     /// {
     ///     auto g = numbers();
     ///     g.next();
-    /// }  // g's locals are destroyed here
+    /// }  // GeneratorExit at numbers()' co_yield: its handlers run, then its locals are destroyed
     /// \endcode
     ~Generator() { reset(); }
 
@@ -528,8 +559,12 @@ public:
     }
 
     /// Resumes the generator with `value` as the value of its pending `co_yield`: the next yielded
-    /// value, or `std::nullopt` if it finished. Sending into a generator that has not started or has
-    /// finished is a GeneratorError, and runs nothing. Python's `g.send(value)`.
+    /// value, or `std::nullopt` if it finished. Into a finished generator (returned, raised or
+    /// closed) it runs nothing and reports completion again, `std::nullopt`, exactly as next() does:
+    /// PEP 342's `send()` raises `StopIteration` there, as `next()` does, and CPython's
+    /// test_generators checks `g.send(2)` on a terminated generator raises StopIteration. Sending
+    /// into a generator that has not started is a GeneratorError and runs nothing (PEP 342: "can't
+    /// send non-None value to a just-started generator", a `TypeError`). Python's `g.send(value)`.
     ///
     /// \code
     /// auto echo = workbook::prime(echoer());
@@ -539,7 +574,10 @@ public:
         requires(!std::is_void_v<Send>)
     {
         promise_type& root = live();
-        if (!root.suspended()) [[unlikely]] detail::refuse(root.state_, "send()");
+        if (!root.suspended()) [[unlikely]] {
+            if (root.state_ == detail::State::done) return std::nullopt;  // Python's StopIteration
+            detail::refuse(root.state_, "send()");
+        }
         root.sent_ = std::addressof(value);
         return root.resume_chain();
     }
@@ -562,7 +600,7 @@ public:
         if (root.state_ == detail::State::done) std::rethrow_exception(error);
         if (root.executing() || root.state_ == detail::State::delegated) detail::refuse(root.state_, "throw_into()");
         const bool exit = detail::is_generator_exit(error);
-        if (exit) mark_closing(false);
+        if (exit) mark_closing(root, false);
         return root.deliver(std::move(error), exit);
     }
 
@@ -594,7 +632,7 @@ public:
         promise_type& root = handle_.promise();
         if (root.state_ == detail::State::done) return;
         if (root.executing() || root.state_ == detail::State::delegated) detail::refuse(root.state_, "close()");
-        mark_closing(true);
+        mark_closing(root, true);
         try {
             (void)root.deliver(std::make_exception_ptr(GeneratorExit{}), true);
         } catch (const GeneratorExit&) {
@@ -690,8 +728,7 @@ private:
 
     // GeneratorExit is on its way in: every frame it will pass marks itself, so that a frame that
     // yields instead of finishing can be told apart from one that merely caught and went on.
-    void mark_closing(bool including_root) noexcept {
-        auto& root = handle_.promise();
+    static void mark_closing(promise_type& root, bool including_root) noexcept {
         for (auto* frame = root.leaf_; frame != nullptr; frame = frame->parent_)
             if (frame != &root || including_root) frame->closing_ = true;
     }
@@ -701,11 +738,32 @@ private:
                                                   : "result() of a generator that has not finished");
     }
 
+    // The owner lets go first, so that a body that reaches its generator while being closed finds
+    // it empty rather than half-destroyed.
     void reset() noexcept {
         if (!handle_) return;
         auto& root = std::exchange(handle_, {}).promise();
-        if (root.executing()) std::terminate();  // destroyed from its own body: nothing sane to do
+        if (root.suspended()) [[unlikely]] {
+            finalise(root);
+        } else if (root.executing()) {
+            std::terminate();  // destroyed from its own body: nothing sane to do
+        }
         root.destroy_chain();
+    }
+
+    // PEP 342's finaliser: close(), with what close() would raise reported instead of raised.
+    [[gnu::cold, gnu::noinline]] static void finalise(promise_type& root) noexcept {
+        mark_closing(root, true);
+        try {
+            (void)root.deliver(std::make_exception_ptr(GeneratorExit{}), true);
+            if (root.state_ != detail::State::done) detail::report_ignored(detail::ignored_exit);
+        } catch (const GeneratorExit&) {
+            // The expected way to finish: the exit went all the way out.
+        } catch (const std::exception& error) {
+            detail::report_ignored(error.what());
+        } catch (...) {
+            detail::report_ignored("an exception not derived from std::exception");
+        }
     }
 
     std::coroutine_handle<promise_type> handle_;
