@@ -1,11 +1,14 @@
-// Tests of workbook::Greenlet: BEHAVIOURS.md, "Greenlet (stackful, explicit switch)", one case per
-// item (1-12), then the errors and the ucontext variant. As in greenlet's own tests, each records
+// Tests of workbook::Greenlet: the behaviours greenlet.hpp documents, one case each (1-12 first),
+// then the errors, the ucontext variant, and the promises kept on both switchers alike. As in greenlet's own tests, each records
 // what happens in `seen` and compares the whole trace; scope guards prove that frames were unwound.
 #include "workbook/generator.hpp"
 #include "workbook/greenlet.hpp"
 
+#include "trace.hpp"
+
 #include <doctest/doctest.h>
 
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -17,8 +20,10 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <iostream>
+#include <latch>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -32,14 +37,6 @@ using workbook::Greenlet;
 using workbook::GreenletError;
 using workbook::GreenletExit;
 using workbook::UcontextGreenlet;
-using Trace = std::vector<std::string>;
-
-// Records its own destruction in `seen`: proof that the frame holding it was unwound.
-struct Guard {
-    Trace& seen;
-    std::string name;
-    ~Guard() { seen.push_back(name + " unwound"); }
-};
 
 // Counts live instances: proof that what a greenlet's function captured is destroyed exactly once.
 struct Counted {
@@ -184,7 +181,7 @@ TEST_CASE("an uncaught exception in run is raised in the parent's pending switch
         seen.push_back(std::string("main caught ") + error.what());
     }
 
-    CHECK(seen == Trace{"inner unwound", "outer unwound", "main caught from inner"});
+    CHECK(seen == Trace{"inner destroyed", "outer destroyed", "main caught from inner"});
     CHECK(outer.dead());
 }
 
@@ -214,7 +211,7 @@ TEST_CASE("throwing into a suspended greenlet: caught, it continues; uncaught, i
         seen.push_back(std::string("main caught ") + error.what());
     }
 
-    CHECK(seen == Trace{"g caught first", "throw_into returned after the catch", "g unwound", "main caught second"});
+    CHECK(seen == Trace{"g caught first", "throw_into returned after the catch", "g destroyed", "main caught second"});
     CHECK(g.dead());
 }
 
@@ -298,8 +295,8 @@ TEST_CASE("destroying a suspended greenlet unwinds it; an unstarted or dead one 
         CHECK(Counted::alive == counted_before + 3);
         seen.push_back("leaving the scope");
     }
-    CHECK(seen == Trace{"finished ran", "leaving the scope", "frame 3 unwound", "frame 2 unwound",
-                        "frame 1 unwound", "caught greenlet exit"});
+    CHECK(seen == Trace{"finished ran", "leaving the scope", "frame 3 destroyed", "frame 2 destroyed",
+                        "frame 1 destroyed", "caught greenlet exit"});
     CHECK(Greenlet::stacks_in_use() == stacks_before);
     CHECK(Counted::alive == counted_before);
 
@@ -602,10 +599,492 @@ Trace tour_of_behaviours() {
 }  // namespace
 
 TEST_CASE("the ucontext greenlet behaves as the fiber greenlet") {
-    const Trace expected{"echo(1) = 2", "echo(5) = 10", "echo caught oops", "echo active", "echo unwound",
+    const Trace expected{"echo(1) = 2", "echo(5) = 10", "echo caught oops", "echo active", "echo destroyed",
                          "main caught failed", "done!"};
     CHECK(tour_of_behaviours<Greenlet>() == expected);
     CHECK(tour_of_behaviours<UcontextGreenlet>() == expected);
     CHECK(Greenlet::stacks_in_use() == 0);
     CHECK(UcontextGreenlet::stacks_in_use() == 0);
+}
+
+namespace {
+
+// What the running greenlet's handlers see: the exception being handled (its message, or "none")
+// and how many are in flight. The same words whatever the greenlet, so traces compare.
+std::string handling(const std::string& who) {
+    std::string what = "none";
+    if (std::exception_ptr caught = std::current_exception()) {
+        try {
+            std::rethrow_exception(caught);
+        } catch (const std::exception& error) {
+            what = error.what();
+        }
+    }
+    return who + " handles " + what + ", " + std::to_string(std::uncaught_exceptions()) + " in flight";
+}
+
+// Switches to `to` from a destructor run by unwinding: a switch with an exception in flight.
+template <typename G>
+struct SwitchWhileUnwinding {
+    Trace& seen;
+    G& to;
+    ~SwitchWhileUnwinding() {
+        seen.push_back(handling("c unwinding"));
+        to.switch_to();
+        seen.push_back(handling("c unwinding"));
+    }
+};
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("each greenlet has its own exception-handling state, kept across every switch", G, Greenlet,
+                   UcontextGreenlet) {
+    Trace seen;
+    auto& main = G::main_greenlet();
+    G* b = nullptr;
+    G a{[&] {
+        try {
+            throw std::runtime_error("a's error");
+        } catch (const std::runtime_error&) {
+            seen.push_back(handling("a"));
+            b->switch_to();
+            seen.push_back(handling("a"));
+            b->switch_to();
+            seen.push_back(handling("a"));
+        }
+        seen.push_back(handling("a after its handler"));
+    }};
+    G b_greenlet{[&] {
+        try {
+            throw std::runtime_error("b's error");
+        } catch (const std::runtime_error&) {
+            seen.push_back(handling("b"));
+            a.switch_to();
+            seen.push_back(handling("b"));
+            a.switch_to();
+            seen.push_back("b resumed: not reached");  // destroyed while suspended here instead
+        }
+    }};
+    b = &b_greenlet;
+    G c{[&] {
+        SwitchWhileUnwinding<G> guard{seen, main};
+        throw std::runtime_error("c's error");
+    }};
+    seen.push_back(handling("main"));
+
+    try {
+        try {
+            throw std::runtime_error("main's error");
+        } catch (const std::runtime_error&) {
+            a.switch_to();
+            seen.push_back(handling("main"));
+            c.switch_to();  // c switches back here from its destructor, in mid-unwinding
+            seen.push_back(handling("main"));
+            try {
+                c.switch_to();  // c's unwinding goes on, and its exception comes here
+            } catch (const std::runtime_error& error) {
+                seen.push_back(std::string("main caught ") + error.what());
+                seen.push_back(handling("main"));
+            }
+            seen.push_back(handling("main"));
+            throw;  // still main's error
+        }
+    } catch (const std::runtime_error& error) {
+        seen.push_back(std::string("main rethrew ") + error.what());
+    }
+    seen.push_back(handling("main"));
+
+    CHECK(seen == Trace{"main handles none, 0 in flight",
+                        "a handles a's error, 0 in flight",
+                        "b handles b's error, 0 in flight",
+                        "a handles a's error, 0 in flight",
+                        "b handles b's error, 0 in flight",
+                        "a handles a's error, 0 in flight",
+                        "a after its handler handles none, 0 in flight",
+                        "main handles main's error, 0 in flight",
+                        "c unwinding handles none, 1 in flight",
+                        "main handles main's error, 0 in flight",
+                        "c unwinding handles none, 1 in flight",
+                        "main caught c's error",
+                        "main handles c's error, 0 in flight",
+                        "main handles main's error, 0 in flight",
+                        "main rethrew main's error",
+                        "main handles none, 0 in flight"});
+    CHECK(a.dead());
+    CHECK(c.dead());
+    CHECK(b_greenlet.active());  // destroyed at the end of the scope, from inside its handler
+}
+
+TEST_CASE_TEMPLATE("throwing GreenletExit into a dead greenlet is eaten: a switch with nothing to its nearest live "
+                   "ancestor",
+                   G, Greenlet, UcontextGreenlet) {
+    Trace seen;
+    auto& main = G::main_greenlet();
+
+    // greenlet's test_kill: the second kill returns at once, as the first did.
+    G g{[&] { main.switch_to(); }};
+    g.switch_to();
+    g.throw_into();
+    CHECK(g.dead());
+    g.throw_into();  // dead: eaten, nothing reaches main
+    CHECK(g.dead());
+
+    // The nearest live ancestor of a dead greenlet receives a switch with nothing; any other
+    // exception thrown into the dead greenlet still goes there as an exception.
+    G parent{[&] {
+        for (int round = 0; round < 2; ++round) {
+            try {
+                main.switch_to();
+                seen.push_back("parent resumed with nothing");
+            } catch (const std::runtime_error& error) {
+                seen.push_back(std::string("parent caught ") + error.what());
+            }
+        }
+    }};
+    parent.switch_to();
+    G child{[] {}, parent};
+    child.set_parent(main);
+    child.switch_to();
+    child.set_parent(parent);
+    REQUIRE(child.dead());
+
+    child.throw_into();
+    child.throw_into(std::runtime_error("into the dead"));
+
+    CHECK(seen == Trace{"parent resumed with nothing", "parent caught into the dead"});
+    CHECK(parent.dead());
+}
+
+TEST_CASE_TEMPLATE("a result for a parent that has not started and takes no argument kills the parent, and "
+                   "GreenletError goes to its nearest live ancestor",
+                   G, Greenlet, UcontextGreenlet) {
+    Trace seen;
+    auto& main = G::main_greenlet();
+    G grandparent{[&] {
+        try {
+            main.switch_to();
+        } catch (const GreenletError& error) {
+            seen.push_back(std::string("grandparent caught: ") + error.what());
+        }
+        return std::string("grandparent done");
+    }};
+    grandparent.switch_to();
+    G parent{[&] { seen.push_back("parent ran"); }, grandparent};
+    G child{[&] {
+        seen.push_back("child ran");
+        return 42;
+    },
+            parent};
+
+    CHECK(child.template switch_to<std::string>() == "grandparent done");
+
+    CHECK(seen == Trace{"child ran", "grandparent caught: greenlet's function takes no argument, but its first switch "
+                                     "sent int"});
+    CHECK(parent.dead());
+    CHECK(child.dead());
+    CHECK(G::stacks_in_use() == 0);
+
+    // greenlet's test_falling_off_end_switches_to_unstarted_parent_works: one that takes it starts.
+    G taker{[](int x) { return x + 1; }};
+    G giver{[] { return 41; }, taker};
+    CHECK(giver.template switch_to<int>() == 42);
+}
+
+TEST_CASE_TEMPLATE("starting a greenlet whose function takes no argument with a value raises GreenletError and runs "
+                   "nothing",
+                   G, Greenlet, UcontextGreenlet) {
+    bool ran = false;
+    const auto stacks_before = G::stacks_in_use();
+    G g{[&] { ran = true; }};
+
+    CHECK_THROWS_WITH_AS(g.switch_to(7), "greenlet's function takes no argument, but its first switch sent int",
+                         GreenletError);
+
+    CHECK_FALSE(ran);
+    CHECK(g.dead());  // as in greenlet, where run(7) raised TypeError in the new greenlet
+    CHECK(G::stacks_in_use() == stacks_before);
+    G h{[&] { ran = true; }};
+    h.switch_to();  // with nothing, it starts
+    CHECK(ran);
+}
+
+namespace {
+
+// Collects what is written to stderr (the file descriptor) while it lives.
+class CaptureStderr {
+public:
+    CaptureStderr() : file_(std::tmpfile()), saved_(::dup(2)) {
+        std::fflush(stderr);
+        REQUIRE(file_ != nullptr);
+        REQUIRE(saved_ >= 0);
+        ::dup2(::fileno(file_), 2);
+    }
+    CaptureStderr(const CaptureStderr&) = delete;
+    CaptureStderr& operator=(const CaptureStderr&) = delete;
+    ~CaptureStderr() { stop(); }
+
+    std::string stop() {
+        if (saved_ >= 0) {
+            std::fflush(stderr);
+            ::dup2(saved_, 2);
+            ::close(saved_);
+            saved_ = -1;
+            std::rewind(file_);
+            char buffer[512];
+            for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, file_)) > 0;) text_.append(buffer, n);
+            std::fclose(file_);
+        }
+        return text_;
+    }
+
+private:
+    std::FILE* file_;
+    int saved_;
+    std::string text_;
+};
+
+// What a forked child wrote on stderr before it ended, and how it ended.
+struct ChildEnd {
+    std::string stderr_text;
+    int signal = 0;       // the signal that killed it, or 0
+    int exit_status = -1;  // its exit status, if it exited
+};
+
+// Runs `work` in a forked child, its stderr into a pipe read to the end; then reaps the child.
+ChildEnd run_in_child(const std::function<void()>& work) {
+    ChildEnd end;
+    int pipe_ends[2];
+    REQUIRE(::pipe(pipe_ends) == 0);
+    std::cout.flush();
+    std::fflush(nullptr);
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        ::close(pipe_ends[0]);
+        ::dup2(pipe_ends[1], 2);
+        std::signal(SIGABRT, SIG_DFL);  // not doctest's handler: the parent judges how the child ended
+        work();
+        ::_exit(0);
+    }
+    ::close(pipe_ends[1]);
+    char buffer[512];
+    for (ssize_t n; (n = ::read(pipe_ends[0], buffer, sizeof buffer)) != 0;) {
+        if (n > 0) end.stderr_text.append(buffer, static_cast<std::size_t>(n));
+        else if (errno != EINTR) break;
+    }
+    ::close(pipe_ends[0]);
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFSIGNALED(status)) end.signal = WTERMSIG(status);
+    if (WIFEXITED(status)) end.exit_status = WEXITSTATUS(status);
+    return end;
+}
+
+template <typename G>
+std::string kind_of() {
+    return G::switcher == workbook::Switcher::fiber ? "workbook::Greenlet" : "workbook::UcontextGreenlet";
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("a greenlet raising another exception while being destroyed is reported on stderr in one line, and "
+                   "the program goes on",
+                   G, Greenlet, UcontextGreenlet) {
+    Trace seen;
+    const auto stacks_before = G::stacks_in_use();
+    auto g = std::make_unique<G>([&] {
+        Guard guard{seen, "g"};
+        try {
+            G::main_greenlet().switch_to();
+        } catch (const GreenletExit&) {
+            throw std::runtime_error("refusing to exit");
+        }
+    });
+    g->switch_to();
+    char address[32];
+    std::snprintf(address, sizeof address, "%p", static_cast<const void*>(g.get()));
+
+    CaptureStderr capture;
+    g.reset();
+    const std::string reported = capture.stop();
+
+    CHECK(reported == kind_of<G>() + ": exception ignored in the greenlet at " + address +
+                          ", raised while it was being destroyed: std::runtime_error: refusing to exit\n");
+    CHECK(seen == Trace{"g destroyed"});
+    CHECK(G::stacks_in_use() == stacks_before);
+}
+
+TEST_CASE_TEMPLATE("a greenlet that switches away while being destroyed terminates the program, saying it cannot "
+                   "outlive its object",
+                   G, Greenlet, UcontextGreenlet) {
+    ChildEnd end = run_in_child([] {
+        G g{[] {
+            auto& main = G::main_greenlet();
+            try {
+                main.switch_to();
+            } catch (const GreenletExit&) {
+                main.switch_to();  // back to the destructor, unfinished
+            }
+        }};
+        g.switch_to();
+    });
+
+    CHECK(end.signal == SIGABRT);
+    CHECK(end.stderr_text.find("workbook::Greenlet: a greenlet being destroyed switched away instead of finishing: "
+                               "it cannot outlive its object\n") == 0);
+}
+
+TEST_CASE_TEMPLATE("a suspended greenlet destroyed on another thread is unwound by its own thread at its next switch",
+                   G, Greenlet, UcontextGreenlet) {
+    Trace seen;  // written by thread a only, read by the main thread when ordered by the latches
+    std::unique_ptr<G> handed;
+    std::latch handed_over{1}, destroyed{1};
+    std::size_t stacks_at_the_end = 99;
+    std::thread a([&] {
+        const auto id = std::this_thread::get_id();
+        auto& main = G::main_greenlet();
+        auto g = std::make_unique<G>([&, id] {
+            Guard guard{seen, "g"};
+            try {
+                main.switch_to();
+            } catch (const GreenletExit&) {
+                seen.push_back(std::this_thread::get_id() == id ? "g exits on its own thread" : "g exits elsewhere");
+                throw;
+            }
+        });
+        g->switch_to();
+        G h{[&] {
+            main.switch_to();
+            seen.push_back("h resumed");
+        }};
+        h.switch_to();
+        handed = std::move(g);
+        handed_over.count_down();
+        destroyed.wait();
+        seen.push_back("thread a switches");
+        h.switch_to();  // its own suspended greenlet: the inline switch, which must look first
+        stacks_at_the_end = G::stacks_in_use();
+    });
+    handed_over.wait();
+    handed.reset();  // on the main thread: nothing of g runs here
+    const Trace seen_when_destroyed = seen;
+    destroyed.count_down();
+    a.join();
+
+    CHECK(seen_when_destroyed.empty());
+    CHECK(seen == Trace{"thread a switches", "g exits on its own thread", "g destroyed", "h resumed"});
+    CHECK(stacks_at_the_end == 0);
+}
+
+TEST_CASE_TEMPLATE("a suspended greenlet destroyed on another thread is unwound when its own thread ends", G, Greenlet,
+                   UcontextGreenlet) {
+    Trace seen;
+    std::unique_ptr<G> handed;
+    std::latch handed_over{1}, destroyed{1};
+    std::thread a([&] {
+        const auto id = std::this_thread::get_id();
+        handed = std::make_unique<G>([&, id] {  // unwound after this lambda has returned
+            Guard guard{seen, "g"};
+            try {
+                G::main_greenlet().switch_to();
+            } catch (const GreenletExit&) {
+                seen.push_back(std::this_thread::get_id() == id ? "g exits on its own thread" : "g exits elsewhere");
+                throw;
+            }
+        });
+        handed->switch_to();
+        handed_over.count_down();
+        destroyed.wait();
+        seen.push_back("thread a ends");  // with no switch
+    });
+    handed_over.wait();
+    handed.reset();
+    destroyed.count_down();
+    a.join();
+
+    CHECK(seen == Trace{"thread a ends", "g exits on its own thread", "g destroyed"});
+}
+
+namespace {
+
+// Whether the page holding `address` is mapped: msync fails with ENOMEM on an unmapped range.
+bool mapped(const void* address) {
+    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    auto start = reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(address) & ~(page - 1));
+    return ::msync(start, page, MS_ASYNC) == 0;
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("a suspended greenlet destroyed after its thread has ended is freed without running anything", G,
+                   Greenlet, UcontextGreenlet) {
+    bool unwound = false;
+    const void* frame = nullptr;
+    std::unique_ptr<G> orphan;
+    std::thread([&] {
+        orphan = std::make_unique<G>([&] {
+            struct Flag {
+                bool& set;
+                ~Flag() { set = true; }
+            } flag{unwound};
+            frame = __builtin_frame_address(0);
+            G::main_greenlet().switch_to();
+        });
+        orphan->switch_to();
+    }).join();
+    REQUIRE(frame != nullptr);
+    CHECK(mapped(frame));
+    CHECK(orphan->active());
+
+    orphan.reset();
+
+    CHECK_FALSE(unwound);  // its frames never ran again
+    CHECK_FALSE(mapped(frame));  // its stack is unmapped
+}
+
+TEST_CASE_TEMPLATE("a greenlet whose thread has ended can be neither switched to nor thrown into, from any thread", G,
+                   Greenlet, UcontextGreenlet) {
+    std::unique_ptr<G> suspended, unstarted;
+    std::thread([&] {
+        suspended = std::make_unique<G>([] { G::main_greenlet().switch_to(); });
+        suspended->switch_to();
+        unstarted = std::make_unique<G>([] {});
+    }).join();
+
+    // Every later thread gets a runtime of its own, wherever the allocator puts it; none may pass
+    // for the ended thread's, which the greenlets keep alive.
+    auto attempts = [&] {
+        Trace refused;
+        for (G* g : {suspended.get(), unstarted.get()}) {
+            try {
+                g->switch_to();
+            } catch (const GreenletError& error) {
+                refused.push_back(error.what());
+            }
+            try {
+                g->throw_into();
+            } catch (const GreenletError& error) {
+                refused.push_back(error.what());
+            }
+            try {
+                g->throw_into(std::runtime_error("into a dead thread"));
+            } catch (const GreenletError& error) {
+                refused.push_back(error.what());
+            }
+        }
+        return refused;
+    };
+    const Trace expected(6, "cannot switch to a greenlet of another thread");
+    CHECK(attempts() == expected);
+    for (int i = 0; i < 4; ++i) {
+        Trace refused;
+        std::thread([&] {
+            G::current();  // this thread's runtime first
+            refused = attempts();
+        }).join();
+        CHECK(refused == expected);
+    }
+    CHECK(suspended->active());
+    CHECK_FALSE(unstarted->started());
 }

@@ -5,8 +5,10 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <memory>
 #include <string>
+#include <typeinfo>
 
 namespace workbook::detail::greenlets {
 
@@ -33,6 +35,26 @@ void check_arrival(Transfer transfer, const std::type_info& expected, std::excep
     if (transfer.type == nullptr) std::rethrow_exception(std::exchange(error, nullptr));
     if (*transfer.type == expected) return;  // the same type, with its type_info in another library
     throw GreenletError("greenlet received " + type_name(*transfer.type) + ", expected " + type_name(expected));
+}
+
+std::exception_ptr no_argument_error(const std::type_info& sent) noexcept {
+    return std::make_exception_ptr(
+        GreenletError("greenlet's function takes no argument, but its first switch sent " + type_name(sent)));
+}
+
+void report_ignored(const char* kind, const void* greenlet, const std::exception_ptr& error) noexcept {
+    std::string what;
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& exception) {
+        what = type_name(typeid(exception)) + ": " + exception.what();
+    } catch (...) {
+        const std::type_info* type = abi::__cxa_current_exception_type();
+        what = type != nullptr ? type_name(*type) : std::string("an unknown exception");
+    }
+    std::fprintf(stderr, "%s: exception ignored in the greenlet at %p, raised while it was being destroyed: %s\n",
+                 kind, greenlet, what.c_str());
+    std::fflush(stderr);
 }
 
 bool is_greenlet_exit(const std::exception_ptr& error) noexcept {
