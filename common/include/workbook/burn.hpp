@@ -12,6 +12,7 @@ namespace workbook {
 /// passes through an empty asm statement, so the compiler can neither drop nor fold the loop.
 std::uint64_t burn_iterations(std::uint64_t iterations, std::uint64_t seed = 1);
 
+/// A calibrated busy loop: burn(ns) costs about ns of CPU time, without reading a clock.
 class CpuBurner {
 public:
     /// Measures the loop's speed: several rounds of about `round` each, the fastest kept (a round
@@ -20,8 +21,10 @@ public:
     /// The burner calibrated at the first call (later calls return the same one).
     static const CpuBurner& calibrated();
 
+    /// A burner that runs `iterations_per_ns` loop steps per nanosecond (calibrate() measures it).
     explicit CpuBurner(double iterations_per_ns) : iterations_per_ns_(iterations_per_ns) {}
 
+    /// The loop's measured speed, steps per nanosecond.
     double iterations_per_ns() const { return iterations_per_ns_; }
     /// How many iterations `work` takes.
     std::uint64_t iterations_for(std::chrono::nanoseconds work) const;

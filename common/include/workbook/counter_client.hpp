@@ -20,22 +20,25 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// How long a CounterClient waits, at the most, before it reports the server as unreachable.
 struct ClientTimeouts {
     std::chrono::milliseconds connect{2000};  ///< the deadline to connect
     std::chrono::milliseconds reply{5000};    ///< the longest wait for one reply (or to send a request)
 };
 
+/// One connection to the counter service or to Redis; not shared between threads or processes.
 class CounterClient {
 public:
     /// Connects to the server listening on `socket_path`; `server_name` ("the counter service",
     /// "Redis") starts every error message.
     CounterClient(std::string socket_path, std::string server_name, ClientTimeouts timeouts = {});
     ~CounterClient();
-    CounterClient(CounterClient&& other) noexcept;
-    CounterClient& operator=(CounterClient&& other) noexcept;
+    CounterClient(CounterClient&& other) noexcept;             ///< takes over the connection
+    CounterClient& operator=(CounterClient&& other) noexcept;  ///< closes its own, takes over the other's
     CounterClient(const CounterClient&) = delete;
     CounterClient& operator=(const CounterClient&) = delete;
 
+    /// Asks the server for PONG: proves it answers.
     void ping();
     /// The count after adding one.
     std::int64_t incr(std::string_view key);
@@ -52,8 +55,8 @@ public:
     /// need none in flight.
     std::size_t in_flight() const { return in_flight_; }
 
-    const std::string& server_name() const { return name_; }
-    const std::string& socket_path() const { return path_; }
+    const std::string& server_name() const { return name_; }  ///< as given, e.g. "Redis"
+    const std::string& socket_path() const { return path_; }  ///< where it connected
 
 private:
     void* call(std::string_view what, std::initializer_list<std::string_view> words);

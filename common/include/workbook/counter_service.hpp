@@ -19,8 +19,9 @@ namespace workbook {
 
 /// A RESP reply of one of the kinds the counter service sends.
 struct Reply {
+    /// RESP's reply types: `+status`, `-error`, `:integer`, `$bulk`, `$-1` (nil).
     enum class Kind { status, error, integer, bulk, nil };
-    Kind kind = Kind::nil;
+    Kind kind = Kind::nil;  ///< which of them this reply is
     std::string text;          ///< status, error and bulk replies
     std::int64_t integer = 0;  ///< integer replies
 };
@@ -65,6 +66,7 @@ public:
     /// timer fires when asked, not up to 50 us later.
     void run(int stop_fd);
 
+    /// Where it listens.
     const std::string& socket_path() const;
 
 private:

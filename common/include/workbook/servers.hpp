@@ -24,11 +24,14 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// How long a PrivateServer waits for its server to start and to stop.
 struct ServerDeadlines {
     std::chrono::milliseconds start{10000};  ///< until the server accepts connections
     std::chrono::milliseconds stop{3000};    ///< from SIGTERM to SIGKILL
 };
 
+/// A counter service or redis-server of the caller's own, stopped (with nothing left behind) when
+/// the object is destroyed or its process dies.
 class PrivateServer {
 public:
     /// Starts `workbook-counter-service --wait US` (the program at `program`; empty: the one next
@@ -41,7 +44,7 @@ public:
 
     /// Stops the server and waits until it is gone with its directory (stop()).
     ~PrivateServer();
-    PrivateServer(PrivateServer&& other) noexcept;
+    PrivateServer(PrivateServer&& other) noexcept;  ///< takes over the server; `other` owns none
     PrivateServer& operator=(PrivateServer&&) = delete;
     PrivateServer(const PrivateServer&) = delete;
     PrivateServer& operator=(const PrivateServer&) = delete;
@@ -54,9 +57,9 @@ public:
 
     const std::string& name() const { return name_; }           ///< "the counter service" or "Redis"
     const std::string& socket_path() const { return socket_; }  ///< in directory()
-    const std::string& directory() const { return directory_; }
-    pid_t server_pid() const { return server_pid_; }
-    pid_t keeper_pid() const { return keeper_pid_; }
+    const std::string& directory() const { return directory_; }  ///< the private directory (mkdtemp)
+    pid_t server_pid() const { return server_pid_; }             ///< the server's process
+    pid_t keeper_pid() const { return keeper_pid_; }             ///< the process that stops it
 
 private:
     PrivateServer() = default;
@@ -85,7 +88,7 @@ public:
 
     /// The key for `name` in this namespace (prefix + name).
     std::string key(std::string_view name);
-    const std::string& prefix() const { return prefix_; }
+    const std::string& prefix() const { return prefix_; }  ///< what every key starts with
 
     /// "workbook:HOST:PID:RANDOM:", different for every call.
     static std::string unique_prefix();
