@@ -1,5 +1,8 @@
 // The cold paths of workbook::Greenlet: the errors, with readable type names.
-#include "workbook/greenlet.hpp"
+#include "workbook/detail/greenlet_failures.hpp"
+#include "workbook/detail/greenlet_transfer.hpp"
+#include "workbook/greenlet_error.hpp"
+#include "workbook/greenlet_exit.hpp"
 
 #include <cxxabi.h>
 
@@ -9,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <typeinfo>
+#include <utility>
 
 namespace workbook::detail::greenlets {
 
