@@ -2,10 +2,7 @@
 /// \brief BasicGreenlet, the greenlet type itself: its switches, its parent, its life and death,
 ///        on either switcher (workbook/greenlet.hpp names the two: Greenlet, UcontextGreenlet).
 ///
-/// Laid out by role, as greenlet's own C++ core is: this type (greenlet's `Greenlet`), its
-/// per-thread runtime (`ThreadState`: detail/greenlet_runtime.hpp), the two switchers
-/// (detail/greenlet_fiber_switcher.hpp, detail/greenlet_ucontext_switcher.hpp), the sanitizer
-/// glue (detail/greenlet_sanitizer.hpp), the stacks, the function and what a switch carries.
+/// greenlet.hpp is the entry point, and lists the other parts by role.
 #pragma once
 
 #include "workbook/detail/greenlet_exception_state.hpp"

@@ -9,9 +9,21 @@
 /// returns (or throws), the value (or the exception) goes to the parent. Unlike a C++20 coroutine,
 /// a greenlet can switch from any depth of ordinary function calls, because each has a whole stack.
 ///
-/// This header is the entry point: it includes every part. The greenlet type is BasicGreenlet
-/// (workbook/basic_greenlet.hpp); the exceptions it raises and the switchers are in
-/// workbook/greenlet_exit.hpp, workbook/greenlet_error.hpp and workbook/greenlet_switcher.hpp.
+/// This header is the entry point: include it, and every part comes with it. The parts are laid
+/// out by role, as greenlet's own C++ core is (its `TGreenlet`, `TThreadState`, switching code):
+///
+/// - basic_greenlet.hpp: BasicGreenlet, the greenlet type itself, with greenlet's rule of the
+///   nearest live ancestor; greenlet_exit.hpp, greenlet_error.hpp: GreenletExit, GreenletError;
+///   greenlet_switcher.hpp: Switcher, the choice of the two switchers.
+/// - `detail/greenlet_runtime.hpp`: the per-thread runtime (who runs, the switch in progress, the
+///   main greenlet, greenlets handed over by other threads) and the save and restore of each
+///   greenlet's exception-handling state (`detail/greenlet_exception_state.hpp`).
+/// - `detail/greenlet_fiber_switcher.hpp`, `detail/greenlet_ucontext_switcher.hpp`: the two
+///   switchers, where a suspended greenlet's stack is kept and how the switch to it is made.
+/// - `detail/greenlet_sanitizer.hpp`: what AddressSanitizer and ThreadSanitizer are told at each
+///   switch (`SanitizerStack`); `detail/greenlet_stacks.hpp`: where the stacks come from.
+/// - `detail/greenlet_run.hpp`, `detail/greenlet_transfer.hpp`, `detail/greenlet_failures.hpp`:
+///   the function, type-erased; what a switch carries; the cold paths (common/src/greenlet.cpp).
 #pragma once
 
 #include "workbook/basic_greenlet.hpp"
