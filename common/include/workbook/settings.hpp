@@ -2,6 +2,7 @@
 /// \brief workbook::Settings: the options a chapter's count function receives.
 #pragma once
 
+#include "workbook/counter_kinds.hpp"
 #include "workbook/progress.hpp"
 
 #include <cstddef>
@@ -24,6 +25,26 @@ struct Settings {
     std::size_t batch = 0;
     /// Set by the runner when progress should be shown (a long run, stderr a terminal).
     Progress* progress = nullptr;
+    /// The counters' kind and work (`--counter`, `--wait`, `--work`, `--redis-socket`), made by the
+    /// runner before the runs; null: local counters, no work.
+    const CounterBackend* counters = nullptr;
+
+    /// A link to the counters for the calling thread or process, to call once per event next to
+    /// the chapter's own `++count`. Each thread makes its own; a forked child makes its own, in
+    /// the child. With no backend the link does nothing.
+    ///
+    /// \code
+    /// workbook::LetterTypes callout_count(workbook::Events book, const workbook::Settings& settings) {
+    ///     workbook::CounterLink link = settings.link();
+    ///     workbook::LetterTypes counts;
+    ///     for (unsigned char c : book) {
+    ///         counts.add(workbook::classify(c));
+    ///         link.call(workbook::classify(c));  // --counter service: one INCR, waits for the reply
+    ///     }
+    ///     return counts;
+    /// }
+    /// \endcode
+    CounterLink link() const { return counters ? counters->link() : CounterLink(); }
 };
 
 }  // namespace workbook
