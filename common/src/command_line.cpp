@@ -97,28 +97,27 @@ void declare_options(CLI::App& app, Options& options, const Chapter* chapter) {
             },
             ""));
     std::string runs_default =
-        chapter ? std::to_string(chapter->default_runs) : std::string("each chapter's own");
+        chapter ? " " + std::to_string(chapter->default_runs) : std::string(": each chapter's own");
     app.add_option("--runs", options.runs,
-                   "count N times and report the total time (default " + runs_default + "; at most " +
+                   "count N times and report the total time (default" + runs_default + "; at most " +
                        std::to_string(most_runs) + ")")
         ->type_name("N")
-        ->check(whole_number(1, most_runs));
-    std::string limit_default = chapter ? std::to_string(chapter->default_limit) : std::string("each chapter's own");
+        ->transform(whole_number(1, most_runs));
+    std::string limit_default =
+        chapter ? " " + std::to_string(chapter->default_limit) : std::string(": each chapter's own");
     app.add_option_function<std::uint64_t>(
            "--limit",
            [&options](const std::uint64_t& limit) {
                options.limit = limit;
                options.limit_given = true;
            },
-           "count only the first N events; 0 counts the whole book (default " + limit_default + ")")
+           "count only the first N events; 0 counts the whole book (default" + limit_default + ")")
         ->type_name("N")
-        ->check(whole_number(0));
+        ->transform(whole_number(0));
     if (chapter == nullptr || chapter->takes_batch) {
-        app.add_option("--batch", options.batch,
-                       std::string("hand events over N at a time (default: the chapter's own, see its README)") +
-                           (chapter ? "" : "; in the chapters that batch"))
+        app.add_option("--batch", options.batch, "hand events over N at a time (default: the chapter's own, see its README)")
             ->type_name("N")
-            ->check(whole_number(1));
+            ->transform(whole_number(1));
     }
     if (chapter == nullptr || !chapter->variants.empty()) {
         CLI::Option* variant = app.add_option("--variant", options.variant, variant_help(chapter))->type_name("NAME");

@@ -31,7 +31,7 @@ namespace workbook {
 /// CLI::App app{"Writes the default book", "workbook corpus"};
 /// workbook::apply_conventions(app);
 /// std::uint64_t size = 100;
-/// app.add_option("--size", size, "write N bytes")->type_name("N")->check(workbook::whole_number(0));
+/// app.add_option("--size", size, "write N bytes")->type_name("N")->transform(workbook::whole_number(0));
 /// assert(workbook::usage_line(app) == "usage: workbook corpus [--size N] [--help]");
 /// \endcode
 void apply_conventions(CLI::App& app);
@@ -48,20 +48,21 @@ void apply_conventions(CLI::App& app);
 /// workbook::declare_options(app, options, nullptr);
 /// std::uint64_t wait = 0;
 /// app.add_option("--wait", wait, "wait US microseconds per event (default 0)")
-///     ->type_name("US")->check(workbook::whole_number(0, 1'000'000));
+///     ->type_name("US")->transform(workbook::whole_number(0, 1'000'000));
 /// const char* argv[] = {"waiting", "--runs", "2", "--wait", "5"};
 /// assert(!workbook::handle_command_line(app, 5, argv) && options.runs == 2 && wait == 5);
 /// \endcode
 void declare_options(CLI::App& app, Options& options, const Chapter* chapter);
 
 /// The check of an option whose value is a whole number from `minimum` to `maximum`, written in
-/// decimal digits only (no sign, no `0x`; leading zeros are plain decimal). Its error names the
-/// value and the rule: `0 is not a whole number of at least 1`.
+/// decimal digits only (no sign, no `0x`). Its error names the value and the rule: `0 is not a
+/// whole number of at least 1`. Give it to `->transform()`, not `->check()`: it hands CLI11 the
+/// plain decimal, which CLI11 would otherwise read as octal after a leading zero (`010`).
 ///
 /// \code
 /// CLI::App app{"", "example"};
 /// int runs = 0;
-/// app.add_option("--runs", runs)->check(workbook::whole_number(1, 1'000'000));
+/// app.add_option("--runs", runs)->transform(workbook::whole_number(1, 1'000'000));
 /// \endcode
 CLI::Validator whole_number(std::uint64_t minimum,
                             std::uint64_t maximum = std::numeric_limits<std::uint64_t>::max());
@@ -102,7 +103,7 @@ bool parse_command_line(CLI::App& app, int argc, const char* const* argv);
 ///     CLI::App app{"Writes the default book", "workbook corpus"};
 ///     workbook::apply_conventions(app);
 ///     std::uint64_t size = 5'590'193;
-///     app.add_option("--size", size, "write N bytes")->type_name("N")->check(workbook::whole_number(0));
+///     app.add_option("--size", size, "write N bytes")->type_name("N")->transform(workbook::whole_number(0));
 ///     if (auto status = workbook::handle_command_line(app, argc, argv)) return *status;
 ///     return 0;
 /// }
