@@ -85,7 +85,7 @@ workbook::LetterTypes counts_in(const std::string& json) {
     return {field(json, "vowels"), field(json, "consonants"), field(json, "others")};
 }
 
-workbook::testing::ProgramRun python(const fs::path& peer, std::vector<std::string> args) {
+workbook::support::ProgramRun python(const fs::path& peer, std::vector<std::string> args) {
     args.insert(args.begin(), peer.string());
     return run_program(WORKBOOK_PYTHON3, args);
 }
