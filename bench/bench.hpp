@@ -148,14 +148,4 @@ void draw_chart(const Results& results, const std::filesystem::path& dir);
 // The full path of `program` on PATH (gnuplot, python3...), or empty when it is not there.
 std::string find_on_path(const std::string& program);
 
-// What a program printed, and how it ended.
-struct Capture {
-    int status = -1;  // exit status, or 128 + signal
-    std::string out;
-    std::string err;
-};
-// Runs `args[0]` (searched on PATH) with the other arguments, standard input from /dev/null, and
-// waits for it. Throws std::runtime_error when it cannot be started.
-Capture capture(const std::vector<std::string>& args);
-
 }  // namespace workbook::bench

@@ -5,10 +5,10 @@
 #include "bench.hpp"
 
 #include "workbook/book.hpp"
+#include "workbook/command_line.hpp"
 #include "workbook/registry.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -21,89 +21,60 @@ namespace {
 namespace bench = workbook::bench;
 namespace fs = std::filesystem;
 
-constexpr const char* usage_line =
-    "usage: workbook bench [--quick] [--chapters LIST] [--book PATH|-] [--limit N] [--python] [--no-micro] "
-    "[--no-chart] [--out DIR]";
-
-constexpr const char* help_text = R"(
-
-Measures what each mechanism costs: every chapter on the same book, a warm-up then several runs
-each, and prints a table (median time per run, ns per event, ratio to chapter 01, spread min-max,
-the workbook's targets met or missed). A chapter too slow for the whole book is measured on a prefix,
-marked "prefix" in the table; nothing is extrapolated. Progress goes to stderr.
-
-  --quick          a fast pass: smaller budgets, fewer runs, shorter prefixes
-  --chapters LIST  only these chapters, e.g. 1,9,11 (chapter 01 is always measured: the ratios need it)
-  --book PATH|-    count this file (or standard input) instead of the default book
-  --limit N        count at most the first N events in every row (marked prefix, like any other)
-  --python         add the talk's Python programs (chapters/*/*.py) with python3 and, where
-                   installed, pypy3, and the ratio C++ / Python
-  --no-micro       skip the microbenchmarks (workbook-microbench, Google Benchmark)
-  --no-chart       do not draw the chart (no gnuplot needed)
-  --out DIR        where bench.csv, bench.json and chart.svg go (default: the build folder's bench/)
-
-Exit status: 0 measured (targets missed or not), 1 a chapter failed or miscounted, 2 a bad option or book.
-)";
-
 struct Options {
     bool quick = false;
     bool python = false;
-    bool micro = true;
-    bool chart = true;
+    bool no_micro = false;
+    bool no_chart = false;
     std::string book;
     std::uint64_t limit = 0;
     std::set<int> chapters;  // empty = all
     std::optional<fs::path> out;
 };
 
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-Options parse(int argc, char** argv, bool& help) {
-    Options options;
-    for (int i = 1; i < argc; ++i) {
-        std::string_view arg = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc) throw UsageError(std::string(arg) + " needs a value");
-            return argv[++i];
-        };
-        if (arg == "--help" || arg == "-h") help = true;
-        else if (arg == "--quick") options.quick = true;
-        else if (arg == "--python") options.python = true;
-        else if (arg == "--no-micro") options.micro = false;
-        else if (arg == "--no-chart") options.chart = false;
-        else if (arg == "--out") options.out = value();
-        else if (arg == "--limit") {
-            std::string text = value();
-            auto [last, error] = std::from_chars(text.data(), text.data() + text.size(), options.limit);
-            if (text.empty() || error != std::errc{} || last != text.data() + text.size() || options.limit == 0) {
-                throw UsageError("--limit needs a whole number of events of at least 1, got '" + text + "'");
-            }
-        }
-        else if (arg == "--book") {
-            options.book = value();
-            if (options.book.empty()) throw UsageError("--book needs a path, or - for standard input");
-        } else if (arg == "--chapters") {
-            std::string list = value();
-            std::size_t start = 0;
-            while (start <= list.size()) {
-                std::size_t end = std::min(list.find(',', start), list.size());
-                std::string_view item(list.data() + start, end - start);
-                int number = 0;
-                auto [last, error] = std::from_chars(item.data(), item.data() + item.size(), number);
-                if (item.empty() || error != std::errc{} || last != item.data() + item.size()) {
-                    throw UsageError("--chapters needs chapter numbers separated by commas, e.g. 1,9,11; got '" +
-                                     list + "'");
-                }
-                options.chapters.insert(number);
-                start = end + 1;
-            }
-        } else {
-            throw UsageError("unknown option '" + std::string(arg) + "'");
-        }
+std::string chapter_list() {
+    std::string list;
+    for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
+        list += (list.empty() ? "" : ",") + std::to_string(chapter->number);
     }
-    return options;
+    return list;
+}
+
+// Each option once: its help text, its check. The usage line and --help come from here.
+void declare(CLI::App& app, Options& options) {
+    workbook::apply_conventions(app);
+    app.add_flag("--quick", options.quick, "a fast pass: smaller budgets, fewer runs, shorter prefixes");
+    app.add_option("--chapters", options.chapters,
+                   "only these chapters, e.g. 1,9,11 (chapter 01 is always measured: the ratios need it)")
+        ->type_name("LIST")
+        ->option_text("LIST")  // not CLI11's "LIST ...": the list is one value, split at commas
+        ->delimiter(',')
+        ->check(CLI::Validator(
+            [](const std::string& item) {
+                for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
+                    if (std::to_string(chapter->number) == item) return std::string();
+                }
+                return (item.empty() ? "''" : item) + " is not a chapter here (chapters: " + chapter_list() + ")";
+            },
+            ""));
+    app.add_option("--book", options.book, "count this file (or standard input) instead of the default book")
+        ->type_name("PATH|-")
+        ->check(CLI::Validator(
+            [](const std::string& path) {
+                return path.empty() ? std::string("'' is not a book: give a path, or - for standard input")
+                                    : std::string();
+            },
+            ""));
+    app.add_option("--limit", options.limit, "count at most the first N events in every row (marked prefix, like any other)")
+        ->type_name("N")
+        ->transform(workbook::whole_number(1));
+    app.add_flag("--python", options.python,
+                 "add the talk's Python programs (chapters/*/*.py) with python3 and, where\n"
+                 "installed, pypy3, and the ratio C++ / Python");
+    app.add_flag("--no-micro", options.no_micro, "skip the microbenchmarks (workbook-microbench, Google Benchmark)");
+    app.add_flag("--no-chart", options.no_chart, "do not draw the chart (no gnuplot needed)");
+    app.add_option("--out", options.out, "where bench.csv, bench.json and chart.svg go (default: the build folder's bench/)")
+        ->type_name("DIR");
 }
 
 fs::path own_folder() {
@@ -140,18 +111,15 @@ void report_progress(const bench::Row& row, int index, int total) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    CLI::App app{"Measures what each mechanism costs: every chapter on the same book, a warm-up then several runs\n"
+                 "each, and prints a table (median time per run, ns per event, ratio to chapter 01, spread min-max,\n"
+                 "the workbook's targets met or missed). A chapter too slow for the whole book is measured on a\n"
+                 "prefix, marked \"prefix\" in the table; nothing is extrapolated. Progress goes to stderr.",
+                 "workbook bench"};
+    app.footer("Exit status: 0 measured (targets missed or not), 1 a chapter failed or miscounted, 2 a bad option or book.");
     Options options;
-    bool help = false;
-    try {
-        options = parse(argc, argv, help);
-    } catch (const UsageError& error) {
-        std::cerr << "workbook bench: " << error.what() << "; " << usage_line << '\n';
-        return 2;
-    }
-    if (help) {
-        std::cout << usage_line << help_text;
-        return 0;
-    }
+    declare(app, options);
+    if (auto status = workbook::handle_command_line(app, argc, argv)) return *status;
 
     std::vector<const workbook::Chapter*> chapters;
     for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
@@ -159,21 +127,8 @@ int main(int argc, char** argv) {
             chapters.push_back(chapter);
         }
     }
-    for (int number : options.chapters) {
-        bool known = false;
-        for (const workbook::Chapter* chapter : workbook::registered_chapters()) known = known || chapter->number == number;
-        if (!known) {
-            std::string list;
-            for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
-                list += (list.empty() ? "" : ",") + std::to_string(chapter->number);
-            }
-            std::cerr << "workbook bench: no chapter " << number << " (chapters here: " << list << "); " << usage_line
-                      << '\n';
-            return 2;
-        }
-    }
     if (!options.chapters.empty() && !options.chapters.count(1)) say("chapter 01 is measured too: the ratios need it");
-    if (options.chart && bench::find_on_path("gnuplot").empty()) {
+    if (!options.no_chart && bench::find_on_path("gnuplot").empty()) {
         std::cerr << "workbook bench: gnuplot is not installed, so the chart cannot be drawn; install gnuplot-nox "
                      "(./workbook bench does), or pass --no-chart\n";
         return 2;
@@ -266,7 +221,7 @@ int main(int argc, char** argv) {
         }
     }
 
-    if (options.micro) {
+    if (!options.no_micro) {
         fs::path micro = own_folder() / "workbook-microbench";
         if (::access(micro.c_str(), X_OK) != 0) {
             results.notes.push_back("microbenchmarks not run: " + micro.string() +
@@ -288,7 +243,7 @@ int main(int argc, char** argv) {
         bench::write_csv(results, out / "bench.csv");
         bench::write_json(results, out / "bench.json");
         std::cout << "\nwrote " << (out / "bench.csv").string() << " and " << (out / "bench.json").string();
-        if (options.chart) {
+        if (!options.no_chart) {
             bench::draw_chart(results, out);
             std::cout << " and " << (out / "chart.svg").string();
         }

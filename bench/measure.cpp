@@ -1,28 +1,22 @@
 // Measuring: the chapters in this process, the Python peers and the microbenchmarks as programs.
 #include "bench.hpp"
 
+#include "workbook/support/run_program.hpp"
+
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <cstring>
 #include <ctime>
-#include <fcntl.h>
 #include <fstream>
-#include <map>
-#include <poll.h>
 #include <sstream>
-#include <spawn.h>
 #include <stdexcept>
-#include <string_view>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <tuple>
 #include <unistd.h>
-
-extern char** environ;
 
 namespace workbook::bench {
 
@@ -74,56 +68,6 @@ std::string describe(const LetterTypes& counts) {
 
 }  // namespace
 
-Capture capture(const std::vector<std::string>& args) {
-    int out[2], err[2];
-    if (::pipe(out) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-    if (::pipe(err) != 0) {
-        ::close(out[0]), ::close(out[1]);
-        throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-    for (int fd : {out[0], out[1], err[0], err[1]}) posix_spawn_file_actions_addclose(&actions, fd);
-    std::vector<char*> argv;
-    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    pid_t pid = -1;
-    int spawned = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out[1]);
-    ::close(err[1]);
-    if (spawned != 0) {
-        ::close(out[0]), ::close(err[0]);
-        throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(spawned));
-    }
-    Capture result;
-    pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-    while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-        if (::poll(fds, 2, -1) < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        for (int i = 0; i < 2; ++i) {
-            if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-            char buffer[4096];
-            ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
-            if (n > 0) (i == 0 ? result.out : result.err).append(buffer, static_cast<std::size_t>(n));
-            else ::close(fds[i].fd), fds[i].fd = -1;
-        }
-    }
-    for (auto& fd : fds) {
-        if (fd.fd >= 0) ::close(fd.fd);
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return result;
-}
-
 namespace {
 
 std::string first_line(const std::string& text) {
@@ -131,40 +75,13 @@ std::string first_line(const std::string& text) {
     return line.empty() ? "(no message)" : line;
 }
 
-// The few fields the bench reads from a Python peer's one-line JSON object: a string, a list of
-// numbers or a number. (No <regex>: g++ 12 warns inside it under the sanitizers.)
-std::string json_field(const std::string& json, const std::string& key) {
-    const std::string name = "\"" + key + "\":";
-    std::size_t at = json.find(name);
-    if (at == std::string::npos) throw std::runtime_error("no \"" + key + "\" in " + first_line(json));
-    at += name.size();
-    std::size_t end = at;
-    if (end < json.size() && json[end] == '"') {
-        for (++end; end < json.size() && json[end] != '"'; ++end) {
-            if (json[end] == '\\') ++end;
-        }
-        return json.substr(at + 1, end - at - 1);
+// A Python peer's one JSON object (common/python/harness.py writes it).
+nlohmann::json parse_json(const std::string& text, const std::string& program) {
+    try {
+        return nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& error) {
+        throw std::runtime_error(program + " printed no JSON object (" + error.what() + "): " + first_line(text));
     }
-    if (at < json.size() && json[at] == '[') {
-        end = json.find(']', at);
-        if (end == std::string::npos) throw std::runtime_error("unterminated \"" + key + "\" in " + first_line(json));
-        return json.substr(at, end - at + 1);
-    }
-    end = json.find_first_of(",}", at);
-    return json.substr(at, end == std::string::npos ? std::string::npos : end - at);
-}
-
-std::uint64_t json_count(const std::string& json, const std::string& key) {
-    return std::stoull(json_field(json, key));
-}
-
-std::vector<double> json_numbers(const std::string& json, const std::string& key) {
-    std::string list = json_field(json, key);
-    std::vector<double> numbers;
-    std::istringstream in(list.substr(1, list.size() - 2));
-    std::string item;
-    while (std::getline(in, item, ',')) numbers.push_back(std::stod(item));
-    return numbers;
 }
 
 }  // namespace
@@ -322,12 +239,12 @@ Row measure_python(const PythonPeer& peer, const std::string& interpreter, std::
         std::vector<std::string> args{interpreter, peer.path.string(), "--book", book_path, "--limit",
                                       std::to_string(limit), "--runs", std::to_string(runs), "--json"};
         if (batch != 0) args.insert(args.end(), {"--batch", std::to_string(batch)});
-        Capture result = capture(args);
+        support::ProgramRun result = support::run_program(args.front(), {args.begin() + 1, args.end()});
         if (result.status != 0) {
             throw std::runtime_error(interpreter + " " + row.slug + " exited with status " +
                                      std::to_string(result.status) + ": " + first_line(result.err));
         }
-        return result.out;
+        return parse_json(result.out, interpreter + " " + row.slug);
     };
     try {
         std::uint64_t cap = book.size();
@@ -340,8 +257,8 @@ Row measure_python(const PythonPeer& peer, const std::string& interpreter, std::
         // allows, until a probe takes a quarter of the budget (or counts 200,000 events). Each later
         // probe runs twice and keeps the faster run, so that PyPy's JIT has compiled the loop.
         std::uint64_t probe_events = std::min<std::uint64_t>(cap, 100);
-        std::string probe = run(probe_events, 1);
-        double probe_seconds = json_numbers(probe, "run_seconds").at(0);
+        nlohmann::json probe = run(probe_events, 1);
+        double probe_seconds = probe.at("run_seconds").at(0).get<double>();
         std::uint64_t previous_events = 0;
         double previous_seconds = 0;
         const std::uint64_t probe_cap = std::min<std::uint64_t>(cap, 200'000);
@@ -352,7 +269,8 @@ Row measure_python(const PythonPeer& peer, const std::string& interpreter, std::
             probe_events = std::min(probe_cap, std::max(10 * probe_events,
                 round_down(0.25 * budget.python_seconds_per_run / std::max(per_event, 1e-12))));
             probe = run(probe_events, 2);
-            auto runs = json_numbers(probe, "run_seconds");
+            auto runs = probe.at("run_seconds").get<std::vector<double>>();
+            if (runs.empty()) throw std::runtime_error(interpreter + " " + row.slug + " reported no run");
             probe_seconds = *std::min_element(runs.begin(), runs.end());
         }
         // Starting an interpreter's processes or threads is a fixed cost that the probes would
@@ -363,9 +281,9 @@ Row measure_python(const PythonPeer& peer, const std::string& interpreter, std::
             per_event = (probe_seconds - previous_seconds) / static_cast<double>(probe_events - previous_events);
             fixed = std::max(0.0, previous_seconds - per_event * static_cast<double>(previous_events));
         }
-        row.implementation = json_field(probe, "interpreter");
-        row.mechanism = json_field(probe, "mechanism");
-        if (takes_batch != nullptr) *takes_batch = json_field(probe, "takes_batch") == "true";
+        row.implementation = probe.at("interpreter").get<std::string>();
+        row.mechanism = probe.at("mechanism").get<std::string>();
+        if (takes_batch != nullptr) *takes_batch = probe.at("takes_batch").get<bool>();
         std::uint64_t events = cap;
         double fits = std::max(budget.python_seconds_per_run - fixed, 0.1 * budget.python_seconds_per_run) /
                       std::max(per_event, 1e-12);
@@ -375,11 +293,12 @@ Row measure_python(const PythonPeer& peer, const std::string& interpreter, std::
         }
         row.events = events;
         // One process: a warm-up run, then the measured runs, as the C++ rows are measured.
-        std::string output = run(events == book.size() ? 0 : events, budget.python_runs + 1);
-        auto runs = json_numbers(output, "run_seconds");
+        nlohmann::json output = run(events == book.size() ? 0 : events, budget.python_runs + 1);
+        auto runs = output.at("run_seconds").get<std::vector<double>>();
+        if (runs.size() < 2) throw std::runtime_error(interpreter + " " + row.slug + " reported no measured run");
         row.run_seconds.assign(runs.begin() + 1, runs.end());
-        LetterTypes counts{json_count(output, "vowels"), json_count(output, "consonants"),
-                           json_count(output, "others")};
+        LetterTypes counts{output.at("vowels").get<std::uint64_t>(), output.at("consonants").get<std::uint64_t>(),
+                           output.at("others").get<std::uint64_t>()};
         LetterTypes expected = reference_count(book.first(events));
         if (counts != expected) {
             throw std::runtime_error("counted " + describe(counts) + ", but the reference count is " +
@@ -397,55 +316,29 @@ std::vector<Primitive> run_microbenchmarks(const std::string& program, const Bud
     min_time << budget.micro_min_time;
     // Several short repetitions, the best one kept: on a shared machine a short repetition is more
     // likely to run undisturbed than one long run.
-    Capture result = capture({program, "--benchmark_format=csv", "--benchmark_min_time=" + min_time.str(),
-                              "--benchmark_repetitions=" + std::to_string(budget.micro_repetitions)});
+    support::ProgramRun result =
+        support::run_program(program, {"--benchmark_format=json", "--benchmark_min_time=" + min_time.str(),
+                                       "--benchmark_repetitions=" + std::to_string(budget.micro_repetitions)});
     if (result.status != 0) {
         throw std::runtime_error(program + " exited with status " + std::to_string(result.status) + ": " +
                                  first_line(result.err));
     }
-    // Google Benchmark's CSV: a header line, then one line per benchmark; names and labels quoted.
-    auto split = [](const std::string& line) {
-        std::vector<std::string> fields(1);
-        bool quoted = false;
-        for (char c : line) {
-            if (c == '"') quoted = !quoted;
-            else if (c == ',' && !quoted) fields.emplace_back();
-            else fields.back() += c;
-        }
-        return fields;
-    };
-    std::istringstream lines(result.out);
-    std::string line;
-    std::map<std::string, std::size_t> column;
+    nlohmann::json report = parse_json(result.out, program);
     std::vector<Primitive> primitives;
-    while (std::getline(lines, line)) {
-        auto fields = split(line);
-        if (column.empty()) {
-            if (fields.empty() || fields[0] != "name") continue;  // anything before the header
-            for (std::size_t i = 0; i < fields.size(); ++i) column[fields[i]] = i;
-            for (const char* needed : {"name", "items_per_second", "label"}) {
-                if (!column.count(needed)) throw std::runtime_error(program + ": no '" + needed + "' column");
-            }
-            continue;
-        }
-        if (fields.size() < column.size()) continue;
-        std::string name = fields[column["name"]];
-        bool aggregate = false;  // the _mean, _median, _stddev and _cv rows of repetitions
-        for (const char* suffix : {"_mean", "_median", "_stddev", "_cv"}) {
-            std::string_view tail(suffix);
-            aggregate = aggregate || (name.size() > tail.size() && name.ends_with(tail));
-        }
-        if (aggregate) continue;
+    for (const nlohmann::json& run : report.at("benchmarks")) {
+        // The repetitions themselves; their _mean, _median, _stddev and _cv are "aggregate" runs.
+        if (run.value("run_type", "iteration") != "iteration") continue;
+        std::string name = run.at("name").get<std::string>();
         // "pipe_one_way/4096/real_time" -> "pipe_one_way/4096": the argument stays, the timer goes.
         if (auto at = name.rfind("/real_time"); at != std::string::npos) name.erase(at);
         auto same = std::find_if(primitives.begin(), primitives.end(), [&](const Primitive& p) { return p.name == name; });
         Primitive& primitive = same != primitives.end() ? *same : primitives.emplace_back();
         primitive.name = name;
-        primitive.chapters = fields[column["label"]];
-        if (column.count("error_occurred") && fields[column["error_occurred"]] == "true") {
-            primitive.target_status = "failed: " + fields[column["error_message"]];
-        } else if (!fields[column["items_per_second"]].empty()) {
-            double ns = 1e9 / std::stod(fields[column["items_per_second"]]);
+        primitive.chapters = run.value("label", "");
+        if (run.value("error_occurred", false)) {
+            primitive.target_status = "failed: " + run.value("error_message", std::string("(no message)"));
+        } else if (run.contains("items_per_second")) {
+            double ns = 1e9 / run.at("items_per_second").get<double>();
             if (std::isnan(primitive.ns) || ns < primitive.ns) primitive.ns = ns;
         }
     }

@@ -1,6 +1,10 @@
 // Reporting: ratios and the workbook's targets, the table, CSV, JSON and the gnuplot chart.
 #include "bench.hpp"
 
+#include "workbook/support/run_program.hpp"
+
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -85,24 +89,9 @@ std::string csv(const std::string& text) {
     return quoted + "\"";
 }
 
-std::string json(const std::string& text) {
-    std::string out = "\"";
-    for (unsigned char c : text) {
-        if (c == '"' || c == '\\') out += '\\', out += static_cast<char>(c);
-        else if (c < 0x20) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-            out += escaped;
-        } else out += static_cast<char>(c);
-    }
-    return out + "\"";
-}
-
-std::string json(double value) {
-    if (std::isnan(value)) return "null";
-    std::ostringstream text;
-    text << std::setprecision(9) << value;
-    return text.str();
+// NaN (not measured) is null in the JSON, as nlohmann::json writes it.
+nlohmann::ordered_json number_or_null(double value) {
+    return std::isnan(value) ? nlohmann::ordered_json() : nlohmann::ordered_json(value);
 }
 
 void print_rows(const Results& results, bool python, std::ostream& out) {
@@ -241,44 +230,57 @@ void write_csv(const Results& results, const std::filesystem::path& file) {
 }
 
 void write_json(const Results& results, const std::filesystem::path& file) {
-    std::ofstream out(file);
+    using nlohmann::ordered_json;
     const Machine& machine = results.machine;
-    out << "{\n  \"date\": " << json(machine.date) << ",\n  \"quick\": " << (results.quick ? "true" : "false")
-        << ",\n  \"machine\": {\"cores\": " << machine.cores << ", \"cpu\": " << json(machine.cpu)
-        << ", \"compiler\": " << json(machine.compiler) << ", \"kernel\": " << json(machine.kernel)
-        << ", \"load_before\": " << json(machine.load_before) << ", \"load_after\": " << json(machine.load_after)
-        << "},\n  \"book\": {\"name\": " << json(results.book_name) << ", \"events\": " << results.book_events
-        << "},\n  \"rows\": [";
-    bool first = true;
+    ordered_json json = {
+        {"date", machine.date},
+        {"quick", results.quick},
+        {"machine", {{"cores", machine.cores}, {"cpu", machine.cpu}, {"compiler", machine.compiler},
+                     {"kernel", machine.kernel}, {"load_before", number_or_null(machine.load_before)},
+                     {"load_after", number_or_null(machine.load_after)}}},
+        {"book", {{"name", results.book_name}, {"events", results.book_events}}},
+        {"rows", ordered_json::array()},
+        {"primitives", ordered_json::array()},
+        {"notes", results.notes},
+    };
     for (const Row& row : results.rows) {
-        out << (first ? "\n" : ",\n") << "    {\"chapter\": " << row.chapter << ", \"label\": " << json(row.label())
-            << ", \"slug\": " << json(row.slug) << ", \"implementation\": " << json(row.implementation)
-            << ", \"mechanism\": " << json(row.mechanism) << ", \"variant\": " << json(row.variant)
-            << ", \"batch\": " << row.batch << ", \"events\": " << row.events << ", \"book_events\": " << row.book_events
-            << ", \"prefix\": " << (row.prefix_reason.empty() ? "false" : "true")
-            << ", \"prefix_reason\": " << json(row.prefix_reason) << ", \"runs\": " << row.run_seconds.size()
-            << ", \"run_seconds\": [";
-        for (std::size_t i = 0; i < row.run_seconds.size(); ++i) out << (i ? ", " : "") << json(row.run_seconds[i]);
-        out << "], \"median_seconds\": " << json(row.median_seconds()) << ", \"ns_per_event\": "
-            << json(row.ns_per_event()) << ", \"ns_per_event_min\": " << json(row.ns_per_event(row.min_seconds()))
-            << ", \"ns_per_event_max\": " << json(row.ns_per_event(row.max_seconds()))
-            << ", \"ratio_to_01\": " << json(row.ratio_to_01) << ", \"cpp_over_python\": " << json(row.cpp_over_python)
-            << ", \"target\": " << json(row.target) << ", \"target_status\": " << json(row.target_status)
-            << ", \"error\": " << json(row.error) << "}";
-        first = false;
+        ordered_json runs = ordered_json::array();
+        for (double seconds : row.run_seconds) runs.push_back(number_or_null(seconds));
+        json["rows"].push_back({
+            {"chapter", row.chapter},
+            {"label", row.label()},
+            {"slug", row.slug},
+            {"implementation", row.implementation},
+            {"mechanism", row.mechanism},
+            {"variant", row.variant},
+            {"batch", row.batch},
+            {"events", row.events},
+            {"book_events", row.book_events},
+            {"prefix", !row.prefix_reason.empty()},
+            {"prefix_reason", row.prefix_reason},
+            {"runs", row.run_seconds.size()},
+            {"run_seconds", runs},
+            {"median_seconds", number_or_null(row.median_seconds())},
+            {"ns_per_event", number_or_null(row.ns_per_event())},
+            {"ns_per_event_min", number_or_null(row.ns_per_event(row.min_seconds()))},
+            {"ns_per_event_max", number_or_null(row.ns_per_event(row.max_seconds()))},
+            {"ratio_to_01", number_or_null(row.ratio_to_01)},
+            {"cpp_over_python", number_or_null(row.cpp_over_python)},
+            {"target", row.target},
+            {"target_status", row.target_status},
+            {"error", row.error},
+        });
     }
-    out << "\n  ],\n  \"primitives\": [";
-    first = true;
     for (const Primitive& primitive : results.primitives) {
-        out << (first ? "\n" : ",\n") << "    {\"name\": " << json(primitive.name) << ", \"chapters\": "
-            << json(primitive.chapters) << ", \"ns_per_operation\": " << json(primitive.ns)
-            << ", \"target\": " << json(primitive.target) << ", \"target_status\": " << json(primitive.target_status)
-            << "}";
-        first = false;
+        json["primitives"].push_back({{"name", primitive.name},
+                                      {"chapters", primitive.chapters},
+                                      {"ns_per_operation", number_or_null(primitive.ns)},
+                                      {"target", primitive.target},
+                                      {"target_status", primitive.target_status}});
     }
-    out << "\n  ],\n  \"notes\": [";
-    for (std::size_t i = 0; i < results.notes.size(); ++i) out << (i ? ", " : "") << json(results.notes[i]);
-    out << "]\n}\n";
+    std::ofstream out(file);
+    // Names and messages come from files and programs: bytes that are not UTF-8 print as U+FFFD.
+    out << json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
 }
 
@@ -333,7 +335,7 @@ void draw_chart(const Results& results, const std::filesystem::path& dir) {
     // The script names its files relative to its folder, so it can be rerun there by hand.
     std::string folder = dir.string();
     for (std::size_t at = 0; (at = folder.find('\'', at)) != std::string::npos; at += 2) folder.insert(at, 1, '\'');
-    Capture drawn = capture({"gnuplot", "-e", "cd '" + folder + "'", "chart.gp"});
+    support::ProgramRun drawn = support::run_program("gnuplot", {"-e", "cd '" + folder + "'", "chart.gp"});
     if (drawn.status != 0) {
         throw std::runtime_error("gnuplot failed with status " + std::to_string(drawn.status) + " on " +
                                  (dir / "chart.gp").string() + ": " + drawn.err.substr(0, drawn.err.find('\n')));

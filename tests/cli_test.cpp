@@ -1,14 +1,15 @@
 // Every chapter's program, run as a learner runs it: the options, the errors and the exit codes.
 // The programs come from the same registration as the agreement test.
-#include "run_program.hpp"
+#include "workbook/support/run_program.hpp"
 #include "workbook/registry.hpp"
+#include "workbook/runner.hpp"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <string>
 
-using workbook::testing::run_program;
+using workbook::support::run_program;
 
 namespace {
 
@@ -56,14 +57,26 @@ TEST_CASE("a directory given as the book is refused with exit status 2") {
     }
 }
 
-TEST_CASE("a malformed option is one line with the usage, exit status 2, no output") {
+TEST_CASE("a malformed option is one line naming the option, the value and the rule, then the usage; exit status 2") {
+    struct Case {
+        std::vector<std::string> args;
+        std::string message;
+    };
+    const std::vector<Case> cases = {
+        {{"--runs", "ten"}, "--runs: ten is not a whole number from 1 to 1000000"},
+        {{"--limit", "-1"}, "--limit: -1 is not a whole number of at least 0"},
+        {{"--limit"}, "--limit: 1 required N missing"},
+        {{"--bogus"}, "not expected: --bogus"},
+    };
     for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
-        INFO(chapter->slug);
-        for (auto args : {std::vector<std::string>{"--runs", "ten"}, {"--limit"}, {"--bogus"}}) {
-            auto run = run_program(program_of(*chapter), args);
+        for (const auto& test : cases) {
+            INFO(chapter->slug, " ", test.args.front());
+            auto run = run_program(program_of(*chapter), test.args);
             CHECK(run.status == 2);
             CHECK(run.out == "");
             CHECK(lines_in(run.err) == 1);
+            CHECK(run.err == std::string(chapter->slug) + ": " + test.message + "; " +
+                                 workbook::usage(chapter, chapter->slug) + "\n");
             CHECK(run.err.find("; usage: " + std::string(chapter->slug) + " [--book PATH|-]") != std::string::npos);
         }
     }
@@ -76,7 +89,10 @@ TEST_CASE("--help explains the options and exits 0") {
         CHECK(run.status == 0);
         CHECK(run.err == "");
         CHECK(run.out.starts_with(std::string(chapter->title) + "\n"));
-        CHECK(run.out.find("--limit N") != std::string::npos);
+        CHECK(run.out.find("\nusage: " + workbook::usage(chapter, chapter->slug).substr(7) + "\n") != std::string::npos);
+        for (const char* option : {"--book PATH|-", "--runs N", "--limit N", "--json", "-h,--help"})
+            CHECK(run.out.find(std::string("\n  ") + option + " ") != std::string::npos);
+        CHECK(run.out.find("(default " + std::to_string(chapter->default_runs) + "; at most 1000000)") != std::string::npos);
         CHECK(run.out.find("Exit status:") != std::string::npos);
     }
 }
@@ -117,14 +133,39 @@ TEST_CASE("an unknown variant is one line naming the chapter's variants, exit st
         CHECK(run.status == 2);
         CHECK(run.out == "");
         CHECK(lines_in(run.err) == 1);
-        std::string expected = std::string(chapter->slug) + ": chapter " + std::string(chapter->slug) +
-                               " has no variant 'no-such-way'";
+        // A chapter without variants has no --variant at all.
+        std::string expected = std::string(chapter->slug) + ": not expected: --variant no-such-way";
         if (!chapter->variants.empty()) {
-            expected += " (it has: ";
+            expected = std::string(chapter->slug) + ": --variant: no-such-way is not a variant of " +
+                       std::string(chapter->slug) + " (it has ";
             for (const workbook::Variant& variant : chapter->variants)
                 expected += std::string(variant.name) + (&variant == &chapter->variants.back() ? ")" : ", ");
         }
         CHECK(run.err.starts_with(expected + "; usage: "));
+    }
+}
+
+TEST_CASE("--batch is an option only of the chapters that batch") {
+    for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
+        INFO(chapter->slug);
+        auto run = run_program(program_of(*chapter), {"--batch", "0"});
+        CHECK(run.status == 2);
+        CHECK(run.out == "");
+        CHECK(run.err.starts_with(std::string(chapter->slug) +
+                                  (chapter->takes_batch ? ": --batch: 0 is not a whole number of at least 1; usage: "
+                                                        : ": not expected: --batch 0; usage: ")));
+        auto help = run_program(program_of(*chapter), {"--help"});
+        CHECK((help.out.find("\n  --batch N ") != std::string::npos) == chapter->takes_batch);
+    }
+}
+
+TEST_CASE("a flag given a value is refused, naming the flag and the value") {
+    for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
+        INFO(chapter->slug);
+        auto run = run_program(program_of(*chapter), {"--json=yes"});
+        CHECK(run.status == 2);
+        CHECK(run.out == "");
+        CHECK(run.err.starts_with(std::string(chapter->slug) + ": --json: takes no value, got 'yes'; usage: "));
     }
 }
 
@@ -142,7 +183,11 @@ TEST_CASE("the tour rejects an unknown chapter and an unreadable book with exit 
     auto unknown = run_program(WORKBOOK_BIN_DIR "/workbook-tour", {"99"});
     CHECK(unknown.status == 2);
     CHECK(unknown.out == "");
-    CHECK(unknown.err.starts_with("workbook run: no chapter '99' (chapters: 1"));
+    CHECK(unknown.err.starts_with("workbook run: CHAPTER: 99 is not a chapter here (chapters: 1, 2"));
+    CHECK(lines_in(unknown.err) == 1);
+    auto variant = run_program(WORKBOOK_BIN_DIR "/workbook-tour", {"--variant", "no-such-way"});
+    CHECK(variant.status == 2);
+    CHECK(variant.err.starts_with("workbook run: --variant: no-such-way is a variant of no chapter here (they have "));
     auto missing = run_program(WORKBOOK_BIN_DIR "/workbook-tour", {"1", "--book", "/no/such/file"});
     CHECK(missing.status == 2);
     CHECK(missing.out == "");

@@ -1,6 +1,6 @@
 // The counter service: its RESP replies, its commands, and the service on its socket (in this
 // process, on a thread, and as the program workbook-counter-service).
-#include "run_program.hpp"
+#include "workbook/support/run_program.hpp"
 #include "workbook/counter_client.hpp"
 #include "workbook/counter_service.hpp"
 
@@ -368,12 +368,12 @@ TEST_CASE("A one-call command while pipelined replies are still due is a program
 // --- The program, run as a learner or a chapter runs it.
 
 TEST_CASE("workbook-counter-service --help, and bad usage is one line and exit status 2") {
-    auto help = workbook::testing::run_program(WORKBOOK_COUNTER_SERVICE, {"--help"});
+    auto help = workbook::support::run_program(WORKBOOK_COUNTER_SERVICE, {"--help"});
     CHECK(help.status == 0);
     CHECK(help.out.rfind("usage: workbook-counter-service --socket PATH", 0) == 0);
     for (const auto& args : std::vector<std::vector<std::string>>{
              {}, {"--socket"}, {"--socket", "/tmp/x", "--wait", "soon"}, {"--socket", "/tmp/x", "--wait", "-1"}, {"--port", "6379"}}) {
-        auto run = workbook::testing::run_program(WORKBOOK_COUNTER_SERVICE, args);
+        auto run = workbook::support::run_program(WORKBOOK_COUNTER_SERVICE, args);
         CHECK(run.status == 2);
         CHECK(run.out.empty());
         CHECK(run.err.rfind("workbook-counter-service: ", 0) == 0);
@@ -385,7 +385,7 @@ TEST_CASE("workbook-counter-service exits with status 1 and one line when its so
     TempDir dir;
     std::string taken = dir.path + "/taken";
     std::ofstream(taken) << "x";
-    auto run = workbook::testing::run_program(WORKBOOK_COUNTER_SERVICE, {"--socket", taken});
+    auto run = workbook::support::run_program(WORKBOOK_COUNTER_SERVICE, {"--socket", taken});
     CHECK(run.status == 1);
     CHECK(run.err.find("already exists") != std::string::npos);
     CHECK(std::count(run.err.begin(), run.err.end(), '\n') == 1);
@@ -435,7 +435,7 @@ TEST_CASE("redis-cli, Redis's own client, talks to the counter service") {
     ServiceThread service(100us);
     auto cli = [&](std::vector<std::string> args) {
         args.insert(args.begin(), {"-s", service.socket});
-        return workbook::testing::run_program(redis_cli, args);
+        return workbook::support::run_program(redis_cli, args);
     };
     CHECK(cli({"PING"}).out == "PONG\n");
     CHECK(cli({"INCR", "vowel"}).out == "1\n");

@@ -1,7 +1,7 @@
 // The agreement test for the talk's Python programs: every `chapters/NN_name/*.py`, run by python3,
 // counts each book exactly as reference_count does, and behaves as the C++ chapters do on the
 // command line. A new .py beside a chapter joins by being there: the test looks for them itself.
-#include "run_program.hpp"
+#include "workbook/support/run_program.hpp"
 #include "workbook/book.hpp"
 #include "workbook/default_book.hpp"
 
@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <vector>
 
-using workbook::testing::run_program;
+using workbook::support::run_program;
 namespace fs = std::filesystem;
 
 namespace {
@@ -85,7 +85,7 @@ workbook::LetterTypes counts_in(const std::string& json) {
     return {field(json, "vowels"), field(json, "consonants"), field(json, "others")};
 }
 
-workbook::testing::ProgramRun python(const fs::path& peer, std::vector<std::string> args) {
+workbook::support::ProgramRun python(const fs::path& peer, std::vector<std::string> args) {
     args.insert(args.begin(), peer.string());
     return run_program(WORKBOOK_PYTHON3, args);
 }

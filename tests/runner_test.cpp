@@ -1,21 +1,35 @@
 #include "workbook/runner.hpp"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>
 
 namespace {
 
-workbook::Options parse(std::vector<const char*> args) {
+workbook::LetterTypes count_by_reference(workbook::Events events, const workbook::Settings&);
+
+// A chapter that takes every option: a batch, and variants.
+const workbook::Chapter every_option{
+    .number = 97,
+    .slug = "97_every_option",
+    .title = "Count letters with every option",
+    .mechanism = "reference count",
+    .takes_batch = true,
+    .variants = {{"fiber", count_by_reference, "one way"}, {"ucontext", count_by_reference, "another"}},
+};
+
+workbook::Options parse(std::vector<const char*> args, const workbook::Chapter* chapter = &every_option) {
     args.insert(args.begin(), "program");
-    return workbook::parse_options(static_cast<int>(args.size()), args.data());
+    return workbook::parse_options(static_cast<int>(args.size()), args.data(), chapter);
 }
 
-std::string usage_error(std::vector<const char*> args) {
+std::string usage_error(std::vector<const char*> args, const workbook::Chapter* chapter = &every_option) {
     try {
-        (void)parse(std::move(args));
+        (void)parse(std::move(args), chapter);
     } catch (const workbook::UsageError& error) {
         return error.what();
     }
@@ -57,28 +71,58 @@ const workbook::Chapter two_ways{
 }  // namespace
 
 TEST_CASE("options are parsed with their values, in either spelling") {
-    auto options = parse({"--book", "pg100.txt", "--runs=4", "--limit", "0", "--json", "--batch", "64", "--variant=fiber"});
+    auto options = parse({"--book", "pg100.txt", "--runs=4", "--limit", "0", "--json", "--batch", "64", "--variant=ucontext"});
     CHECK(options.book == "pg100.txt");
     CHECK(options.runs == 4);
     CHECK(options.limit == 0);
     CHECK(options.limit_given);
     CHECK(options.json);
     CHECK(options.batch == 64);
-    CHECK(options.variant == "fiber");
+    CHECK(options.variant == "ucontext");
     CHECK_FALSE(parse({}).limit_given);
+    CHECK(parse({"--book", "-"}).book == "-");
 }
 
-TEST_CASE("malformed options are usage errors that say what is wrong") {
-    CHECK(usage_error({"--runs", "x"}) == "--runs needs a whole number of at least 1, got 'x'");
-    CHECK(usage_error({"--runs", "0"}) == "--runs needs a whole number of at least 1, got '0'");
-    CHECK(usage_error({"--runs", "-3"}) == "--runs needs a whole number of at least 1, got '-3'");
-    CHECK(usage_error({"--limit", "12abc"}) == "--limit needs a whole number of at least 0, got '12abc'");
-    CHECK(usage_error({"--batch", "0"}) == "--batch needs a whole number of at least 1, got '0'");
-    CHECK(usage_error({"--runs"}) == "--runs needs a value");
-    CHECK(usage_error({"--book", ""}) == "--book needs a path, or - for standard input");
-    CHECK(usage_error({"--json=yes"}) == "--json takes no value");
-    CHECK(usage_error({"--frobnicate"}) == "unknown option '--frobnicate'");
-    CHECK(usage_error({"7"}) == "unknown option '7'");
+TEST_CASE("the last of a repeated option wins, and numbers are decimal whatever their leading zeros") {
+    auto options = parse({"--runs", "2", "--runs", "5", "--limit", "010", "--json", "--json"});
+    CHECK(options.runs == 5);
+    CHECK(options.limit == 10);
+    CHECK(options.json);
+}
+
+TEST_CASE("--help is noted, not an error") {
+    CHECK(parse({"--help"}).help);
+    CHECK(parse({"-h"}).help);
+    CHECK_FALSE(parse({}).help);
+}
+
+TEST_CASE("the tour's options take chapters as arguments; a chapter's take none") {
+    CHECK(parse({"1", "09_weightless"}, nullptr).positional == std::vector<std::string>{"1", "09_weightless"});
+    CHECK(usage_error({"7"}) == "not expected: 7");
+}
+
+TEST_CASE("malformed options are usage errors that name the option, the value and the rule") {
+    CHECK(usage_error({"--runs", "x"}) == "--runs: x is not a whole number from 1 to 1000000");
+    CHECK(usage_error({"--runs", "0"}) == "--runs: 0 is not a whole number from 1 to 1000000");
+    CHECK(usage_error({"--runs", "-3"}) == "--runs: -3 is not a whole number from 1 to 1000000");
+    CHECK(usage_error({"--runs", "1000001"}) == "--runs: 1000001 is not a whole number from 1 to 1000000");
+    CHECK(usage_error({"--limit", "12abc"}) == "--limit: 12abc is not a whole number of at least 0");
+    CHECK(usage_error({"--limit", "0x10"}) == "--limit: 0x10 is not a whole number of at least 0");
+    CHECK(usage_error({"--limit", "99999999999999999999"}) ==
+          "--limit: 99999999999999999999 is not a whole number of at least 0");
+    CHECK(usage_error({"--batch", "0"}) == "--batch: 0 is not a whole number of at least 1");
+    CHECK(usage_error({"--runs"}) == "--runs: 1 required N missing");
+    CHECK(usage_error({"--book", ""}) == "--book: '' is not a book: give a path, or - for standard input");
+    CHECK(usage_error({"--json=yes"}) == "--json: takes no value, got 'yes'");
+    CHECK(usage_error({"--json=true"}) == "--json: takes no value, got 'true'");
+    CHECK(usage_error({"--frobnicate"}) == "not expected: --frobnicate");
+    CHECK(usage_error({"--variant", "spawn"}) == "--variant: spawn is not a variant of 97_every_option (it has fiber, ucontext)");
+}
+
+TEST_CASE("a chapter's command line has only the options it takes") {
+    CHECK(usage_error({"--batch", "64"}, &fake) == "not expected: --batch 64");
+    CHECK(usage_error({"--variant", "fiber"}, &fake) == "not expected: --variant fiber");
+    CHECK(parse({"--batch", "64", "--variant", "ucontext"}).batch == 64);
 }
 
 TEST_CASE("a chapter's result is printed as the talk's three lines") {
@@ -119,12 +163,21 @@ TEST_CASE("--json prints one object with the counts and the timing") {
     options.runs = 2;
     std::ostringstream out;
     workbook::run_and_report(fake, sample, sizeof sample, "a \"quoted\" name", options, out);
-    std::string json = out.str();
-    CHECK(json.starts_with("{\"chapter\":99,\"slug\":\"99_fake\","));
-    CHECK(json.find("\"book\":\"a \\\"quoted\\\" name\"") != std::string::npos);
-    CHECK(json.find("\"events\":6,\"runs\":2,") != std::string::npos);
-    CHECK(json.find("\"vowels\":2,\"consonants\":2,\"others\":2}") != std::string::npos);
-    CHECK(json.ends_with("}\n"));
+    std::string text = out.str();
+    CHECK(text.starts_with("{\"chapter\":99,\"slug\":\"99_fake\","));
+    CHECK(text.ends_with("}\n"));
+    CHECK(std::count(text.begin(), text.end(), '\n') == 1);
+    auto json = nlohmann::json::parse(text);
+    CHECK(json["book"] == "a \"quoted\" name");
+    CHECK(json["title"] == "Count letters the fake way");
+    CHECK(json["variant"] == "");
+    CHECK(json["book_events"] == 6);
+    CHECK(json["events"] == 6);
+    CHECK(json["runs"] == 2);
+    CHECK(json["seconds"].get<double>() >= 0);
+    CHECK(json["vowels"] == 2);
+    CHECK(json["consonants"] == 2);
+    CHECK(json["others"] == 2);
 }
 
 TEST_CASE("runs that disagree are a chapter error, not a result") {
@@ -172,9 +225,9 @@ TEST_CASE("a variant the chapter does not have is a usage error naming the varia
     options.variant = "vowel-only";
     std::ostringstream out;
     CHECK_THROWS_WITH_AS(workbook::run_and_report(two_ways, sample, sizeof sample, "sample", options, out),
-                         "chapter 98_two_ways has no variant 'vowel-only' (it has: vowels-only, others-only)",
+                         "--variant: vowel-only is not a variant of 98_two_ways (it has vowels-only, others-only)",
                          workbook::UsageError);
     CHECK_THROWS_WITH_AS(workbook::run_and_report(fake, sample, sizeof sample, "sample", options, out),
-                         "chapter 99_fake has no variant 'vowel-only'", workbook::UsageError);
+                         "--variant: vowel-only is not a variant of 99_fake (it has none)", workbook::UsageError);
     CHECK(out.str() == "");
 }

@@ -2,6 +2,7 @@
 // order) on one book, printing each chapter's output as its own program would, then a summary
 // table of counts and time per event, the comparison the whole talk is about.
 #include "workbook/book.hpp"
+#include "workbook/command_line.hpp"
 #include "workbook/registry.hpp"
 #include "workbook/runner.hpp"
 
@@ -42,31 +43,36 @@ struct Row {
 
 int main(int argc, char** argv) {
     const char* program = "workbook run";
-    std::vector<const workbook::Chapter*> chosen;
+    CLI::App app{"The tour: runs the chosen chapters (default: all, in order) on one book, printing each\n"
+                 "chapter's own output, then a summary of counts and time per event.",
+                 program};
+    app.footer("CHAPTER is a number (1, 01) or a folder name (01_serial); chapters here: " + chapter_list() +
+               ".\nThe options are each chapter's own (see any chapter's --help); --batch and\n"
+               "--variant reach only the chapters that take them.");
     workbook::Options options;
-    try {
-        options = workbook::parse_options(argc, argv, /*allow_positional=*/true);
-        if (options.help) {
-            std::cout << "The tour: runs the chosen chapters (default: all, in order) on one book, printing each\n"
-                         "chapter's own output, then a summary of counts and time per event.\n\n"
-                      << workbook::usage(nullptr, program)
-                      << "\n\nCHAPTER is a number (1, 01) or a folder name (01_serial); chapters here: "
-                      << chapter_list()
-                      << ".\nThe options are each chapter's own (see any chapter's --help); --batch and\n"
-                         "--variant reach only the chapters that take them.\n";
-            return 0;
-        }
-        for (const auto& name : options.positional) {
-            const workbook::Chapter* chapter = find_chapter(name);
-            if (chapter == nullptr) {
-                throw workbook::UsageError("no chapter '" + name + "' (chapters: " + chapter_list() + ")");
+    workbook::declare_options(app, options, nullptr);
+    app.get_option("CHAPTER")->check(CLI::Validator(
+        [](const std::string& name) {
+            return find_chapter(name) ? std::string()
+                                      : (name.empty() ? "''" : name) + " is not a chapter here (chapters: " +
+                                            chapter_list() + ")";
+        },
+        ""));
+    // A variant no chapter has would reach none of them: a mistyped name, not a choice.
+    app.get_option("--variant")->check(CLI::Validator(
+        [](const std::string& name) {
+            std::string names;
+            for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
+                if (!chapter->variants.empty() && chapter->count_for(name) != nullptr) return std::string();
+                for (const workbook::Variant& variant : chapter->variants)
+                    names += (names.empty() ? "" : ", ") + std::string(variant.name);
             }
-            chosen.push_back(chapter);
-        }
-    } catch (const workbook::UsageError& error) {
-        std::cerr << program << ": " << error.what() << "; " << workbook::usage(nullptr, program) << '\n';
-        return 2;
-    }
+            return (name.empty() ? "''" : name) + " is a variant of no chapter here (they have " + names + ")";
+        },
+        ""));
+    if (auto status = workbook::handle_command_line(app, argc, argv)) return *status;
+    std::vector<const workbook::Chapter*> chosen;
+    for (const auto& name : options.positional) chosen.push_back(find_chapter(name));
     if (chosen.empty()) chosen.assign(workbook::registered_chapters().begin(), workbook::registered_chapters().end());
 
     std::optional<workbook::Book> book;

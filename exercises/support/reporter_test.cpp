@@ -1,6 +1,6 @@
 // The result an exercise's test program writes for `./workbook check` (exercise_main.cpp), one
 // test case per outcome, run on the sample exercise (reporter_sample.cpp).
-#include "run_program.hpp"
+#include "workbook/support/run_program.hpp"
 #include "trace.hpp"  // prints a vector of lines whole when a check fails
 
 #include <doctest/doctest.h>
@@ -14,7 +14,7 @@
 
 namespace {
 
-using workbook::testing::run_program;
+using workbook::support::run_program;
 
 struct Result {
     int status = -1;                 // the sample's exit status, or 128 + signal

@@ -18,7 +18,9 @@
 
 namespace workbook {
 
-/// Command-line options shared by every chapter (and the tour).
+/// Command-line options shared by every chapter (and the tour). declare_options() (in
+/// workbook/command_line.hpp) declares each on a CLI::App, with its help text and its check;
+/// a new option is a field here and one declaration there.
 ///
 /// \code
 /// const char* argv[] = {"01_serial", "--runs", "3", "--limit=1000"};
@@ -31,15 +33,15 @@ struct Options {
     std::uint64_t limit = 0;      ///< `--limit N`; 0 = whole book
     bool limit_given = false;     ///< whether `--limit` was on the command line
     bool json = false;            ///< `--json`: one JSON object instead of the three lines
-    bool help = false;            ///< `--help`
+    bool help = false;            ///< `--help` (or `-h`) was given
     std::size_t batch = 0;        ///< `--batch N`
     std::string variant;          ///< `--variant NAME`
-    std::vector<std::string> positional;  ///< anything else (only the tour accepts it)
+    std::vector<std::string> positional;  ///< the tour's `CHAPTER` arguments (a chapter takes none)
 };
 
-/// A malformed command line. `what()` says what is wrong, e.g.
-/// `--runs needs a whole number of at least 1, got 'x'`. The runner prints it with the usage line
-/// and exits with status 2.
+/// A malformed command line. `what()` is one line that names the option, the value given and
+/// what is allowed, e.g. `--runs: x is not a whole number from 1 to 1000000`. The programs print
+/// it after their name and before the usage line, and exit with status 2.
 ///
 /// \code
 /// const char* argv[] = {"01_serial", "--runs", "x"};
@@ -54,15 +56,17 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// Parses the shared options. Throws UsageError. `allow_positional` lets the tour take
-/// chapter numbers.
+/// Parses the options `chapter` takes (`--batch` only when it takes a batch, `--variant` only when
+/// it has variants, checked against them); with a null `chapter`, those of the tour: every option,
+/// and chapter names or numbers as `CHAPTER` arguments. The last of a repeated option wins. Throws
+/// UsageError; `--help` sets Options::help.
 ///
 /// \code
 /// const char* argv[] = {"workbook-tour", "1", "9", "--json"};
-/// auto options = workbook::parse_options(4, argv, /*allow_positional=*/true);
+/// auto options = workbook::parse_options(4, argv);  // no chapter: the tour's options
 /// assert(options.json && options.positional == (std::vector<std::string>{"1", "9"}));
 /// \endcode
-Options parse_options(int argc, const char* const* argv, bool allow_positional = false);
+Options parse_options(int argc, const char* const* argv, const Chapter* chapter = nullptr);
 
 /// The result of running one chapter on one book.
 ///
@@ -85,6 +89,7 @@ struct RunResult {
 /// lines (title, counts, `N runs in X seconds`), plus a note when only a prefix was counted, or
 /// one JSON object with `--json`. Runs the variant `options.variant` names (the default when
 /// empty). Throws UsageError when the chapter has no such variant, ChapterError when it fails.
+/// Nothing is printed unless every run succeeded.
 ///
 /// \code
 /// for (const workbook::Chapter* chapter : workbook::registered_chapters()) {  // the tour, in short
@@ -112,7 +117,7 @@ RunResult run_and_report(const Chapter& chapter, Events events, std::uint64_t bo
 int run_chapter(const Chapter& chapter, int argc, const char* const* argv);
 
 /// The usage line for `chapter` (or for the tour when `chapter` is null), as `--help` and every
-/// usage error print it.
+/// usage error print it: the options parse_options() takes for it.
 ///
 /// \code
 /// std::cout << workbook::usage(nullptr, "workbook-tour") << '\n';
