@@ -11,14 +11,8 @@
 #include "workbook/chapter.hpp"
 
 #include <optional>
-#include <stdexcept>
 
 namespace workbook::chapter05 {
-
-EventQueue::EventQueue(std::size_t capacity) : items_(capacity) {}
-
-void EventQueue::refuse_put() { throw std::length_error("EventQueue::put: the queue is full"); }
-void EventQueue::refuse_get() { throw std::out_of_range("EventQueue::get: the queue is empty"); }
 
 //! [feed_counter]
 Generator<std::uint64_t> feed_counter(EventQueue& queue) {
@@ -49,8 +43,8 @@ std::uint64_t pull_counts(Generator<std::uint64_t>& fc, std::size_t n, std::uint
 }
 //! [islice]
 
-//! [feed_counter_test]
-LetterTypes feed_counter_test(Events book, std::size_t flush_size) {
+//! [count_with_feed_counters]
+LetterTypes count_with_feed_counters(Events book, std::size_t flush_size) {
     // Each queue holds at most flush_size events: a full one is flushed at once. After the last
     // event a queue holds fewer, so there is always room for KILL.
     EventQueue vowel_q(flush_size), consonant_q(flush_size), other_q(flush_size);
@@ -81,7 +75,7 @@ LetterTypes feed_counter_test(Events book, std::size_t flush_size) {
     }
     return {vowel, consonant, other};
 }
-//! [feed_counter_test]
+//! [count_with_feed_counters]
 
 extern const Chapter chapter{
     .number = 5,
@@ -89,7 +83,7 @@ extern const Chapter chapter{
     .title = "Count letters with generators fed through queues",
     .mechanism = "queue + pull from a generator (islice)",
     .count = [](Events book, const Settings& settings) {
-        return feed_counter_test(book, settings.batch != 0 ? settings.batch : 64);  // the talk's FLUSH_SIZE
+        return count_with_feed_counters(book, settings.batch != 0 ? settings.batch : 64);  // the talk's FLUSH_SIZE
     },
     .default_runs = 10,
     .takes_batch = true,

@@ -94,19 +94,19 @@ TEST_CASE("pull_counts on a finished feed counter keeps the count it had") {
     CHECK(pull_counts(fc, 5, 1) == 1);
 }
 
-TEST_CASE("feed_counter_test counts like the reference with every flush size") {
+TEST_CASE("count_with_feed_counters counts like the reference with every flush size") {
     auto book = bytes_of("Hello, World!\r\nA queue, a generator and KILL.\n");
     for (std::size_t flush_size : {1, 2, 3, 7, 64}) {
         INFO("flush size ", flush_size);
-        CHECK(feed_counter_test(book, flush_size) == reference_count(book));
+        CHECK(count_with_feed_counters(book, flush_size) == reference_count(book));
     }
-    CHECK(feed_counter_test(bytes_of(""), 4) == LetterTypes{});
+    CHECK(count_with_feed_counters(bytes_of(""), 4) == LetterTypes{});
 }
 
-TEST_CASE("feed_counter_test allocates as much for a long book as for a short one") {
+TEST_CASE("count_with_feed_counters allocates as much for a long book as for a short one") {
     std::vector<unsigned char> long_book(100'000, 'e');
     for (std::size_t i = 0; i < long_book.size(); i += 3) long_book[i] = ' ';
-    auto short_count = testing::allocations_during([] { (void)feed_counter_test(bytes_of("ab."), 64); });
-    auto long_count = testing::allocations_during([&] { (void)feed_counter_test(long_book, 64); });
+    auto short_count = testing::allocations_during([] { (void)count_with_feed_counters(bytes_of("ab."), 64); });
+    auto long_count = testing::allocations_during([&] { (void)count_with_feed_counters(long_book, 64); });
     CHECK(long_count == short_count);
 }

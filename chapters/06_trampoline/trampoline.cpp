@@ -18,8 +18,8 @@
 namespace workbook::chapter06 {
 
 //! [trampoline]
-void trampoline(std::span<Routine> routines, Name start) {
-    Name current = start;
+void trampoline(std::span<Routine> routines, Index start) {
+    Index current = start;
     while (true) {
         if (current == DONE) break;
         if (current >= routines.size()) throw std::out_of_range("trampoline: no routine " + std::to_string(current));
@@ -50,7 +50,7 @@ void demonstrate(std::ostream& out) {
 }
 //! [routines]
 
-//! [trampoline_test]
+//! [count_on_trampoline]
 // The shared variable `event` is the only way to hand data to another routine before PEP 342.
 Routine reader(Events book, unsigned char& event) {
     for (unsigned char c : book) {  // each letter is an event
@@ -71,7 +71,7 @@ Routine counter(Counter& counter, const unsigned char& event) {
     }
 }
 
-LetterTypes trampoline_test(Events book) {
+LetterTypes count_on_trampoline(Events book) {
     Counter vowel{"vowel"}, consonant{"consonant"}, other{"other"};
     unsigned char event = 0;
     std::array<Routine, 4> routines{reader(book, event), counter(vowel, event), counter(consonant, event),
@@ -79,14 +79,14 @@ LetterTypes trampoline_test(Events book) {
     trampoline(routines, READER);
     return {vowel.count, consonant.count, other.count};
 }
-//! [trampoline_test]
+//! [count_on_trampoline]
 
 extern const Chapter chapter{
     .number = 6,
     .slug = "06_trampoline",
     .title = "Count letters with generator routines on a trampoline",
     .mechanism = "routines yield the next routine",
-    .count = [](Events book, const Settings&) { return trampoline_test(book); },
+    .count = [](Events book, const Settings&) { return count_on_trampoline(book); },
     .default_runs = 10,
     .demonstrate = demonstrate,
 };

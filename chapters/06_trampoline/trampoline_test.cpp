@@ -20,8 +20,8 @@ namespace {
 Events bytes_of(std::string_view text) { return {reinterpret_cast<const unsigned char*>(text.data()), text.size()}; }
 
 // Appends `name` to `seen` each time it runs, then names each routine of `next` in turn.
-Routine recorder(std::string name, std::vector<Name> next, std::vector<std::string>& seen) {
-    for (Name target : next) {
+Routine recorder(std::string name, std::vector<Index> next, std::vector<std::string>& seen) {
+    for (Index target : next) {
         seen.push_back(name);
         co_yield target;
     }
@@ -82,16 +82,16 @@ TEST_CASE("the counter routines count the events the reader shares") {
     CHECK(read.next() == DONE);
 }
 
-TEST_CASE("trampoline_test counts like the reference count") {
+TEST_CASE("count_on_trampoline counts like the reference count") {
     auto book = bytes_of("Hello, World!\r\nA trampoline runs the routine each one names.\n");
-    CHECK(trampoline_test(book) == reference_count(book));
-    CHECK(trampoline_test(bytes_of("")) == LetterTypes{});
+    CHECK(count_on_trampoline(book) == reference_count(book));
+    CHECK(count_on_trampoline(bytes_of("")) == LetterTypes{});
 }
 
-TEST_CASE("trampoline_test allocates as much for a long book as for a short one") {
+TEST_CASE("count_on_trampoline allocates as much for a long book as for a short one") {
     std::vector<unsigned char> long_book(100'000, 'e');
     for (std::size_t i = 0; i < long_book.size(); i += 3) long_book[i] = ' ';
-    auto short_count = testing::allocations_during([] { (void)trampoline_test(bytes_of("ab.")); });
-    auto long_count = testing::allocations_during([&] { (void)trampoline_test(long_book); });
+    auto short_count = testing::allocations_during([] { (void)count_on_trampoline(bytes_of("ab.")); });
+    auto long_count = testing::allocations_during([&] { (void)count_on_trampoline(long_book); });
     CHECK(long_count == short_count);
 }

@@ -2,17 +2,31 @@
 //
 // The talk's step "In actual Python we still need a thin trampoline": since PEP 342 a generator can
 // receive data (`data = yield (R2, 'a')`), so a routine names where to switch *and* what to hand
-// over, and the trampoline sends the data to the target. This is chapter 06 plus send(): the shared
-// variable is gone. First the talk's `A x C a B c D b`, then `co_trampoline(generators, start,
-// init_data)` counting the book. Cost: two sends per event (reader, then counter), each a coroutine
-// resume with a value in and a value out; the routines are made once, nothing is allocated per event.
+// over, and the trampoline sends the data to the target. This is chapter 06 plus send(): the same
+// trampoline loop, the same DONE, and the shared variable is gone. First the talk's
+// `A x C a B c D b`, then `co_trampoline(generators, start, init_data)` counting the book. Cost: two
+// sends per event (reader, then counter), each a coroutine resume with a value in and a value out;
+// the routines are made once, nothing is allocated per event.
 #include "co_trampoline.hpp"
 
 #include "workbook/chapter.hpp"
 
 #include <array>
+#include <stdexcept>
+#include <string>
 
 namespace workbook::chapter07 {
+
+//! [trampoline]
+void trampoline(std::span<CoRoutine> CRs, Transfer current) {
+    while (true) {
+        if (current.target == DONE) break;
+        if (current.target >= CRs.size())
+            throw std::out_of_range("trampoline: no routine " + std::to_string(current.target));
+        current = CRs[current.target].send(current.data).value_or(Transfer{DONE, 0});  // StopIteration
+    }
+}
+//! [trampoline]
 
 //! [routines]
 CoRoutine routine1(Console& console, unsigned char data) {  // START routine passed data
@@ -34,12 +48,11 @@ void demonstrate(std::ostream& out) {
     std::array<CoRoutine, 2> CRs{routine1(console, 'x'), routine2(console)};  // R1, R2
     Transfer current = *CRs[R1].next();  // (current, data), _ = R1.next(), R2.next()
     CRs[R2].next();
-    while (std::optional<Transfer> next = CRs[current.target].send(current.data)) current = *next;
-    // prints -> A x C a B c D b
+    trampoline(CRs, current);  // prints -> A x C a B c D b
 }
 //! [routines]
 
-//! [co_trampoline_test]
+//! [count_on_co_trampoline]
 CoRoutine reader(Events book) {  // the start routine: its data is the book
     for (unsigned char c : book) {
         switch (classify(c)) {
@@ -58,7 +71,7 @@ CoRoutine counter(Counter& counter) {
     }
 }
 
-LetterTypes co_trampoline_test(Events book) {
+LetterTypes count_on_co_trampoline(Events book) {
     Counter vowel{"vowel"}, consonant{"consonant"}, other{"other"};
     auto counter_of = [](Counter& count) { return [&count](Events) { return counter(count); }; };
     const GeneratorFunction<Events> generators[] = {reader, counter_of(vowel), counter_of(consonant),
@@ -66,14 +79,14 @@ LetterTypes co_trampoline_test(Events book) {
     co_trampoline<Events>(generators, READER, book);
     return {vowel.count, consonant.count, other.count};
 }
-//! [co_trampoline_test]
+//! [count_on_co_trampoline]
 
 extern const Chapter chapter{
     .number = 7,
     .slug = "07_co_trampoline",
     .title = "Count letters with coroutines injecting data on a trampoline",
     .mechanism = "routines yield (target, data), send()",
-    .count = [](Events book, const Settings&) { return co_trampoline_test(book); },
+    .count = [](Events book, const Settings&) { return count_on_co_trampoline(book); },
     .default_runs = 10,
     .demonstrate = demonstrate,
 };

@@ -1,12 +1,14 @@
 // Chapter 07's parts, declared for its tests. co_trampoline() is a template, so it lives here.
 #pragma once
 
+#include "workbook/console.hpp"
 #include "workbook/counter.hpp"
 #include "workbook/generator.hpp"
 #include "workbook/letter_types.hpp"
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <stdexcept>
@@ -15,26 +17,14 @@
 
 namespace workbook::chapter07 {
 
-// Python 2's `print "A", data,`: prints its words, and a space before whatever is printed next.
-class Console {
-public:
-    explicit Console(std::ostream& out) : out_(out) {}
-    template <typename... Words>
-    void print(const Words&... words) {
-        ((out_ << (softspace_ ? " " : "") << words, softspace_ = true), ...);
-    }
-
-private:
-    std::ostream& out_;
-    bool softspace_ = false;
-};
-
-// A routine names its target by its place in the trampoline's table, as in chapter 06.
-using Name = std::size_t;
+// A routine names its target by its index in the trampoline's table, as in chapter 06; DONE, which
+// no routine has, stops the trampoline, as in chapter 06.
+using Index = std::size_t;
+inline constexpr Index DONE = static_cast<Index>(-1);
 
 // What a routine yields, the talk's `(R2, 'a')`: the routine to switch to and the data to inject.
 struct Transfer {
-    Name target;
+    Index target;
     unsigned char data;
 };
 
@@ -42,12 +32,17 @@ struct Transfer {
 // switch into it injects: `data = yield (R2, 'a')` is `data = co_yield {R2, 'a'}`.
 using CoRoutine = Generator<Transfer, unsigned char>;
 
+// Chapter 06's trampoline loop plus send: sends `current.data` to routine `current.target`, then
+// each transfer it yields to its target, until one transfers to DONE or a routine finishes
+// (Python's StopIteration). A target outside the table is a std::out_of_range.
+void trampoline(std::span<CoRoutine> CRs, Transfer current);
+
 // The talk's two routines, in a table of two.
-inline constexpr Name R1 = 0, R2 = 1;
+inline constexpr Index R1 = 0, R2 = 1;
 CoRoutine routine1(Console& console, unsigned char data);
 CoRoutine routine2(Console& console);
 
-// Runs routine1('x') and routine2() with the talk's explicit loop: prints `A x C a B c D b`.
+// Runs routine1('x') and routine2() on the trampoline, primed by hand: prints `A x C a B c D b`.
 void demonstrate(std::ostream& out);
 
 // One of the talk's `generators`: a function that makes a routine, given the start data (the
@@ -56,18 +51,16 @@ template <typename InitData>
 using GeneratorFunction = std::function<CoRoutine(InitData)>;
 
 //! [co_trampoline]
-// The talk's co_trampoline(generators, start, init_data). A routine's name is its place in
+// The talk's co_trampoline(generators, start, init_data). A routine's name is its index in
 // `generators` (Python's dictionary keyed by `__name__`). The start routine is made with init_data
-// and run to its first transfer; the others are primed with a throwaway. Then each transfer's data
-// is sent to its target, until a routine finishes (Python's StopIteration). A target outside the
-// table is a std::out_of_range.
+// and run to its first transfer; the others are primed with a throwaway. Then the trampoline runs.
 template <typename InitData>
-void co_trampoline(std::span<const GeneratorFunction<InitData>> generators, Name start, InitData init_data) {
+void co_trampoline(std::span<const GeneratorFunction<InitData>> generators, Index start, InitData init_data) {
     if (start >= generators.size()) throw std::out_of_range("co_trampoline: no start routine " + std::to_string(start));
     std::vector<CoRoutine> CRs;
     CRs.reserve(generators.size());
     Transfer current{};
-    for (Name name = 0; name < generators.size(); ++name) {
+    for (Index name = 0; name < generators.size(); ++name) {
         if (name == start) {
             CRs.push_back(generators[name](init_data));
             std::optional<Transfer> first = CRs.back().next();
@@ -77,15 +70,15 @@ void co_trampoline(std::span<const GeneratorFunction<InitData>> generators, Name
             CRs.push_back(prime(generators[name](InitData{})));
         }
     }
-    while (std::optional<Transfer> next = CRs.at(current.target).send(current.data)) current = *next;
+    trampoline(CRs, current);
 }
 //! [co_trampoline]
 
 // Counts `book` on the co-trampoline: the reader (the start routine, given the book) transfers
 // each event to the counter routine of its class, which counts it and transfers back to the reader.
-inline constexpr Name READER = 0, VOWEL = 1, CONSONANT = 2, OTHER = 3;
+inline constexpr Index READER = 0, VOWEL = 1, CONSONANT = 2, OTHER = 3;
 CoRoutine reader(Events book);
 CoRoutine counter(Counter& counter);
-LetterTypes co_trampoline_test(Events book);
+LetterTypes count_on_co_trampoline(Events book);
 
 }  // namespace workbook::chapter07

@@ -32,13 +32,13 @@ CoRoutine recorder(std::string name, std::string given, std::vector<Transfer> pl
 
 }  // namespace
 
-TEST_CASE("the talk's routines with its explicit loop print A x C a B c D b") {
+TEST_CASE("the talk's routines, primed by hand, print A x C a B c D b on the trampoline") {
     std::ostringstream out;
     demonstrate(out);
     CHECK(out.str() == "A x C a B c D b");
 }
 
-TEST_CASE("co_trampoline runs the talk's routines to the same trace as the explicit loop") {
+TEST_CASE("co_trampoline runs the talk's routines to the same trace as the routines primed by hand") {
     std::ostringstream out;
     Console console(out);
     const GeneratorFunction<unsigned char> generators[] = {
@@ -93,22 +93,22 @@ TEST_CASE("a counter routine counts each event injected into it and transfers ba
 
 TEST_CASE("the reader transfers each event to the counter of its class") {
     auto read = reader(bytes_of("a, b"));
-    std::vector<std::pair<Name, char>> transfers;
+    std::vector<std::pair<Index, char>> transfers;
     for (auto transfer = read.next(); transfer; transfer = read.send(0))
         transfers.emplace_back(transfer->target, static_cast<char>(transfer->data));
-    CHECK(transfers == std::vector<std::pair<Name, char>>{{VOWEL, 'a'}, {OTHER, ','}, {OTHER, ' '}, {CONSONANT, 'b'}});
+    CHECK(transfers == std::vector<std::pair<Index, char>>{{VOWEL, 'a'}, {OTHER, ','}, {OTHER, ' '}, {CONSONANT, 'b'}});
 }
 
-TEST_CASE("co_trampoline_test counts like the reference count") {
+TEST_CASE("count_on_co_trampoline counts like the reference count") {
     auto book = bytes_of("Hello, World!\r\nData goes in with send(), and the trampoline carries it.\n");
-    CHECK(co_trampoline_test(book) == reference_count(book));
-    CHECK(co_trampoline_test(bytes_of("")) == LetterTypes{});
+    CHECK(count_on_co_trampoline(book) == reference_count(book));
+    CHECK(count_on_co_trampoline(bytes_of("")) == LetterTypes{});
 }
 
-TEST_CASE("co_trampoline_test allocates as much for a long book as for a short one") {
+TEST_CASE("count_on_co_trampoline allocates as much for a long book as for a short one") {
     std::vector<unsigned char> long_book(100'000, 'e');
     for (std::size_t i = 0; i < long_book.size(); i += 3) long_book[i] = ' ';
-    auto short_count = testing::allocations_during([] { (void)co_trampoline_test(bytes_of("ab.")); });
-    auto long_count = testing::allocations_during([&] { (void)co_trampoline_test(long_book); });
+    auto short_count = testing::allocations_during([] { (void)count_on_co_trampoline(bytes_of("ab.")); });
+    auto long_count = testing::allocations_during([&] { (void)count_on_co_trampoline(long_book); });
     CHECK(long_count == short_count);
 }

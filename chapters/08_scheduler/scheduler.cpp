@@ -6,8 +6,8 @@
 // reaches the consumer, which is then sent its whole mailbox. A reader thread and three counter
 // threads count the book. Cost: four resumes per event (every thread gets a turn per round, and the
 // reader yields one event per round) plus a mailbox append and clear; the mailboxes are reused, so
-// nothing is allocated per event. Variant `wake-on-mail`: a thread that posted nothing sleeps until
-// mail arrives, which saves the two idle counters' turns per event. The README measures both.
+// nothing is allocated per event. The variant wake-on-mail (wake_on_mail.cpp) saves the two idle
+// counters' turns per event.
 #include "scheduler.hpp"
 
 #include "workbook/chapter.hpp"
@@ -15,39 +15,32 @@
 #include <array>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
 namespace workbook::chapter08 {
 
 //! [thread_scheduler]
-void thread_scheduler(std::span<Thread> threads, Idle idle) {
-    // The talk's `defaultdict(list)`: one mailbox per thread, emptied after each turn but never freed;
-    // beside it, whether the thread sleeps (only ever set with Idle::sleeps).
-    struct ThreadData {
-        std::vector<unsigned char> mailbox;
-        bool asleep = false;
-    };
-    std::vector<ThreadData> thread_data(threads.size());
-    for (ThreadData& data : thread_data) data.mailbox.reserve(16);
+ThreadData mailboxes_for(std::size_t threads) {
+    ThreadData thread_data(threads);
+    for (std::vector<unsigned char>& mailbox : thread_data) mailbox.reserve(16);
+    return thread_data;
+}
+
+void deliver(ThreadData& thread_data, Post post) {
+    if (post.consumer == NOBODY) return;  // a thread with nothing to say
+    if (post.consumer >= thread_data.size())
+        throw std::out_of_range("thread_scheduler: no thread " + std::to_string(post.consumer));
+    thread_data[post.consumer].push_back(post.data);
+}
+
+void thread_scheduler(std::span<Thread> threads) {
+    ThreadData thread_data = mailboxes_for(threads.size());
     while (true) {
-        bool anyone_ran = false;
-        for (Name t = 0; t < threads.size(); ++t) {
-            ThreadData& data = thread_data[t];
-            if (data.asleep && data.mailbox.empty()) continue;  // nothing to wake it for
-            anyone_ran = true;
-            std::optional<Post> post = threads[t].send(Mailbox(data.mailbox));
-            if (!post) return;    // StopIteration: break
-            data.mailbox.clear();  // delivered; cleared before posting, so a thread may post to itself
-            if (post->consumer == NOBODY) {
-                data.asleep = idle == Idle::sleeps;
-                continue;
-            }
-            data.asleep = false;
-            if (post->consumer >= thread_data.size())
-                throw std::out_of_range("thread_scheduler: no thread " + std::to_string(post->consumer));
-            thread_data[post->consumer].mailbox.push_back(post->data);
+        for (Index t = 0; t < threads.size(); ++t) {
+            std::optional<Post> post = threads[t].send(Mailbox(thread_data[t]));
+            if (!post) return;        // StopIteration: break
+            thread_data[t].clear();  // delivered; cleared before posting, so a thread may post to itself
+            deliver(thread_data, *post);
         }
-        if (!anyone_ran) return;  // every thread sleeps and no mail can come
     }
 }
 //! [thread_scheduler]
@@ -72,12 +65,12 @@ Thread counter(Counter& counter) {
     }
 }
 
-LetterTypes scheduler_test(Events book, Idle idle) {
+LetterTypes count_on_scheduler(Events book, Scheduler scheduler) {
     Counter vowel{"vowel"}, consonant{"consonant"}, other{"other"};
     // The reader comes first, so the events it posts are counted in the same round.
     std::array<Thread, 4> threads{prime(reader(book)), prime(counter(vowel)), prime(counter(consonant)),
                                   prime(counter(other))};  // READER, VOWEL, CONSONANT, OTHER
-    thread_scheduler(threads, idle);
+    scheduler(threads);
     return {vowel.count, consonant.count, other.count};
 }
 //! [threads]
@@ -89,9 +82,9 @@ extern const Chapter chapter{
     .mechanism = "round-robin threads with mailboxes",
     .default_runs = 10,
     .variants = {
-        {"round-robin", [](Events book, const Settings&) { return scheduler_test(book, Idle::runs); },
+        {"round-robin", [](Events book, const Settings&) { return count_on_scheduler(book, thread_scheduler); },
          "every thread gets a turn in every round, as in the talk"},
-        {"wake-on-mail", [](Events book, const Settings&) { return scheduler_test(book, Idle::sleeps); },
+        {"wake-on-mail", [](Events book, const Settings&) { return count_on_scheduler(book, wake_on_mail_scheduler); },
          "a thread that posted nothing sleeps until mail arrives"},
     },
 };

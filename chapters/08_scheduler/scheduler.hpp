@@ -7,17 +7,18 @@
 
 #include <cstddef>
 #include <span>
+#include <vector>
 
 namespace workbook::chapter08 {
 
-// A thread is known by its place in the scheduler's table (Python's `t.__name__`).
-using Name = std::size_t;
+// A thread is known by its index in the scheduler's table (Python's `t.__name__`).
+using Index = std::size_t;
 // A consumer that takes nothing: what a thread names when it has nothing to post.
-inline constexpr Name NOBODY = static_cast<Name>(-1);
+inline constexpr Index NOBODY = static_cast<Index>(-1);
 
 // What a thread yields, the talk's `(consumer, data)`: one datum for another thread's mailbox.
 struct Post {
-    Name consumer;
+    Index consumer;
     unsigned char data;
 };
 
@@ -29,24 +30,29 @@ using Mailbox = std::span<const unsigned char>;
 // scheduled, so that its first co_yield receives its first mailbox.
 using Thread = Generator<Post, Mailbox>;
 
-// What the scheduler does with a thread that posted nothing (to NOBODY) on its last turn.
-enum class Idle {
-    runs,   // the talk's scheduler: it gets its turn anyway, with an empty mailbox if need be
-    sleeps  // it sleeps until a post arrives in its mailbox
-};
+// The talk's `thread_data = defaultdict(list)`: one mailbox per thread, indexed like the threads.
+using ThreadData = std::vector<std::vector<unsigned char>>;
+// Mailboxes for `threads` threads, made once with room to spare: emptied after each turn, never freed.
+ThreadData mailboxes_for(std::size_t threads);
+// The talk's `thread_data[consumer].append(data)`; a post to NOBODY is dropped, one to a consumer
+// outside the table is a std::out_of_range.
+void deliver(ThreadData& thread_data, Post post);
 
 // The talk's thread_scheduler: gives the threads turns round-robin, in table order. On its turn a
 // thread is sent its mailbox and yields one post, which waits in the consumer's mailbox until the
-// consumer's turn. Stops as soon as a thread finishes (Python's StopIteration), in mid-round, or,
-// with Idle::sleeps, when every thread sleeps with an empty mailbox (nothing can wake them). A post
-// to a consumer outside the table (other than NOBODY) is a std::out_of_range.
-void thread_scheduler(std::span<Thread> threads, Idle idle = Idle::runs);
+// consumer's turn. Stops as soon as a thread finishes (Python's StopIteration), in mid-round.
+void thread_scheduler(std::span<Thread> threads);
 
-// Counts `book` with four threads: the reader posts one event per turn to the counter thread of its
-// class; each counter thread counts what its mailbox holds and posts nothing.
-inline constexpr Name READER = 0, VOWEL = 1, CONSONANT = 2, OTHER = 3;
+// Variant wake-on-mail (wake_on_mail.cpp): the same, but a thread that posted nothing sleeps until
+// mail arrives; stops also when every thread sleeps with an empty mailbox (nothing can wake them).
+void wake_on_mail_scheduler(std::span<Thread> threads);
+
+// Counts `book` with four threads on `scheduler`: the reader posts one event per turn to the
+// counter thread of its class; each counter thread counts what its mailbox holds and posts nothing.
+inline constexpr Index READER = 0, VOWEL = 1, CONSONANT = 2, OTHER = 3;
+using Scheduler = void (*)(std::span<Thread> threads);
 Thread reader(Events book);
 Thread counter(Counter& counter);
-LetterTypes scheduler_test(Events book, Idle idle = Idle::runs);
+LetterTypes count_on_scheduler(Events book, Scheduler scheduler = thread_scheduler);
 
 }  // namespace workbook::chapter08

@@ -50,14 +50,14 @@ TEST_CASE("threads take turns in table order and posts wait in the consumer's ma
     CHECK_FALSE(threads[2].done());
 }
 
-TEST_CASE("with Idle::sleeps a thread that posted nothing skips its turns until mail arrives") {
+TEST_CASE("on the wake-on-mail scheduler a thread that posted nothing skips its turns until mail arrives") {
     std::vector<std::string> seen;
     std::array<Thread, 3> threads{
         prime(recorder("a", {{NOBODY, 0}, {NOBODY, 0}, {1, 'x'}, {NOBODY, 0}, {NOBODY, 0}}, seen)),
         prime(recorder("b", {{0, 'y'}, {NOBODY, 0}, {NOBODY, 0}, {NOBODY, 0}}, seen)),
         prime(recorder("c", {{2, 's'}, {2, 't'}, {0, 'z'}, {NOBODY, 0}, {NOBODY, 0}}, seen)),
     };
-    thread_scheduler(threads, Idle::sleeps);
+    wake_on_mail_scheduler(threads);
     CHECK(seen == std::vector<std::string>{
                       "a:", "b:", "c:",     // a posts nothing: it sleeps; b posts y to a; c posts s to itself
                       "a:y", "b:", "c:s",   // y wakes a, which sleeps again; b sleeps; c posts t to itself
@@ -68,11 +68,11 @@ TEST_CASE("with Idle::sleeps a thread that posted nothing skips its turns until 
     for (const auto& thread : threads) CHECK_FALSE(thread.done());
 }
 
-TEST_CASE("with Idle::sleeps the scheduler stops when every thread sleeps with an empty mailbox") {
+TEST_CASE("the wake-on-mail scheduler stops when every thread sleeps with an empty mailbox") {
     std::vector<std::string> seen;
     std::array<Thread, 2> threads{prime(recorder("a", {{NOBODY, 0}, {NOBODY, 0}}, seen)),
                                   prime(recorder("b", {{NOBODY, 0}, {NOBODY, 0}}, seen))};
-    thread_scheduler(threads, Idle::sleeps);
+    wake_on_mail_scheduler(threads);
     CHECK(seen == std::vector<std::string>{"a:", "b:"});
     CHECK_FALSE(threads[0].done());
 }
@@ -105,23 +105,23 @@ TEST_CASE("a counter thread counts every event of its mailbox and posts nothing"
 
 TEST_CASE("the reader posts one event per turn to the counter of its class") {
     auto read = prime(reader(bytes_of("a b")));
-    std::vector<std::pair<Name, char>> posts;
+    std::vector<std::pair<Index, char>> posts;
     while (auto post = read.send(Mailbox())) posts.emplace_back(post->consumer, static_cast<char>(post->data));
-    CHECK(posts == std::vector<std::pair<Name, char>>{{VOWEL, 'a'}, {OTHER, ' '}, {CONSONANT, 'b'}});
+    CHECK(posts == std::vector<std::pair<Index, char>>{{VOWEL, 'a'}, {OTHER, ' '}, {CONSONANT, 'b'}});
 }
 
-TEST_CASE("scheduler_test counts like the reference count") {
+TEST_CASE("count_on_scheduler counts like the reference count") {
     auto book = bytes_of("Hello, World!\r\nWeightless threads take turns; data waits in mailboxes.\n");
-    CHECK(scheduler_test(book) == reference_count(book));
-    CHECK(scheduler_test(book, Idle::sleeps) == reference_count(book));
-    CHECK(scheduler_test(bytes_of("")) == LetterTypes{});
-    CHECK(scheduler_test(bytes_of(""), Idle::sleeps) == LetterTypes{});
+    CHECK(count_on_scheduler(book) == reference_count(book));
+    CHECK(count_on_scheduler(book, wake_on_mail_scheduler) == reference_count(book));
+    CHECK(count_on_scheduler(bytes_of("")) == LetterTypes{});
+    CHECK(count_on_scheduler(bytes_of(""), wake_on_mail_scheduler) == LetterTypes{});
 }
 
-TEST_CASE("scheduler_test allocates as much for a long book as for a short one") {
+TEST_CASE("count_on_scheduler allocates as much for a long book as for a short one") {
     std::vector<unsigned char> long_book(100'000, 'e');
     for (std::size_t i = 0; i < long_book.size(); i += 3) long_book[i] = ' ';
-    auto short_count = testing::allocations_during([] { (void)scheduler_test(bytes_of("ab.")); });
-    auto long_count = testing::allocations_during([&] { (void)scheduler_test(long_book); });
+    auto short_count = testing::allocations_during([] { (void)count_on_scheduler(bytes_of("ab.")); });
+    auto long_count = testing::allocations_during([&] { (void)count_on_scheduler(long_book); });
     CHECK(long_count == short_count);
 }

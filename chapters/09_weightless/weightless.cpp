@@ -23,8 +23,8 @@ Generator<std::uint64_t, unsigned char> generator_counter() {
 }
 //! [generator_counter]
 
-//! [weightless_test]
-LetterTypes weightless_test(Events book) {
+//! [count_weightless]
+LetterTypes count_weightless(Events book) {  // the talk's `weightless_test`
     // The talk's list comprehension of three generator_counter()s, each primed as `@coroutine` would.
     auto vowel_t = prime(generator_counter());
     auto consonant_t = prime(generator_counter());
@@ -41,14 +41,14 @@ LetterTypes weightless_test(Events book) {
     }
     return {vowel, consonant, other};
 }
-//! [weightless_test]
+//! [count_weightless]
 
 extern const Chapter chapter{
     .number = 9,
     .slug = "09_weightless",
     .title = "Count letters with weightless generator coroutines",
     .mechanism = "send() into a primed coroutine",
-    .count = [](Events book, const Settings&) { return weightless_test(book); },
+    .count = [](Events book, const Settings&) { return count_weightless(book); },
     .default_runs = 10,
 };
 

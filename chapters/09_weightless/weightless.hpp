@@ -12,7 +12,8 @@ namespace workbook::chapter09 {
 // Prime it first (`workbook::prime`, the talk's `@coroutine`), so the first send() is counted.
 Generator<std::uint64_t, unsigned char> generator_counter();
 
-// The talk's `weightless_test`: three primed generator_counters fed with send() by a dispatch loop.
-LetterTypes weightless_test(Events book);
+// Counts `book` with three primed generator_counters fed with send() by a dispatch loop: the
+// talk's `weightless_test`.
+LetterTypes count_weightless(Events book);
 
 }  // namespace workbook::chapter09

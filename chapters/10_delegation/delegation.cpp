@@ -3,12 +3,12 @@
 // The talk's step "PEP 380 (Syntax for Delegating to Subgenerator)": a generator hands part of its
 // work to a subgenerator, whose values go straight to the caller, which receives the caller's
 // send()s "without extra scaffolding", and whose return value is the value of the delegating
-// expression. First the talk's `pairs()` refactoring, then the book counted by a book counter that
-// delegates each line to a line counter, which returns the line's counts. Cost: one send per event,
-// which resumes the innermost generator directly, at any depth (variant `deep`: 1000 levels more);
-// plus, per line (33 events here), a new subgenerator: a frame allocation and a few transfers. The
-// variant `runs` delegates each run of same-class events instead (1.37 events on average): then
-// making subgenerators dominates. The README measures all three.
+// expression. Chapter 09's send() plus delegation: first the talk's `pairs()` refactoring, then the
+// book counted by a book counter that delegates each line to a line counter, which returns the
+// line's counts. Cost: one send per event, which resumes the innermost generator directly, at any
+// depth; plus, per line, a new subgenerator: a frame allocation and a few transfers. The variants
+// `deep` (deep.cpp: 1000 levels more) and `runs` (runs.cpp: a subgenerator per run of same-class
+// events, so one frame per run) have files of their own; the README measures all three.
 #include "delegation.hpp"
 
 #include "workbook/chapter.hpp"
@@ -82,48 +82,14 @@ Counting<LetterTypes> book_counter() {
 }
 //! [book_counter]
 
-//! [dispatcher]
-Counting<Run> run_counter(Letter letter) {
-    std::uint64_t count = 1;  // the event that started the run
-    while (true) {
-        Item c = co_yield count;
-        if (c == KILL || classify(static_cast<unsigned char>(c)) != letter) co_return Run{count, c};
-        count += 1;
-    }
-}
-
-Counting<LetterTypes> dispatcher() {
-    LetterTypes totals;
-    Item c = co_yield 0;  // the first event arrives here
-    while (c != KILL) {
-        Letter letter = classify(static_cast<unsigned char>(c));
-        Run run = co_yield yield_from(run_counter(letter));  // the event that ends the run comes back
-        switch (letter) {
-            case Letter::vowel: totals.vowels += run.count; break;
-            case Letter::consonant: totals.consonants += run.count; break;
-            case Letter::other: totals.others += run.count; break;
-        }
-        c = run.next;
-    }
-    co_return totals;
-}
-//! [dispatcher]
-
-//! [nested]
-Counting<LetterTypes> nested(int depth, Counting<LetterTypes> counter) {
-    if (depth == 0) co_return co_yield yield_from(std::move(counter));
-    co_return co_yield yield_from(nested(depth - 1, std::move(counter)));
-}
-//! [nested]
-
-//! [delegation_test]
-LetterTypes delegation_test(Events book, Counting<LetterTypes> counter) {
+//! [count_by_delegation]
+LetterTypes count_by_delegation(Events book, Counting<LetterTypes> counter) {
     counter = prime(std::move(counter));
     for (unsigned char c : book) counter.send(c);  // reaches the innermost counter, however deep
     counter.send(KILL);
     return counter.result();
 }
-//! [delegation_test]
+//! [count_by_delegation]
 
 extern const Chapter chapter{
     .number = 10,
@@ -133,11 +99,11 @@ extern const Chapter chapter{
     .default_runs = 10,
     .demonstrate = demonstrate,
     .variants = {
-        {"lines", [](Events book, const Settings&) { return delegation_test(book, book_counter()); },
+        {"lines", [](Events book, const Settings&) { return count_by_delegation(book, book_counter()); },
          "the book counter delegates each line to a line counter"},
-        {"deep", [](Events book, const Settings&) { return delegation_test(book, nested(1000, book_counter())); },
+        {"deep", [](Events book, const Settings&) { return count_by_delegation(book, nested(1000, book_counter())); },
          "the same under 1000 more levels of pass-through delegation"},
-        {"runs", [](Events book, const Settings&) { return delegation_test(book, dispatcher()); },
+        {"runs", [](Events book, const Settings&) { return count_by_delegation(book, dispatcher()); },
          "each run of same-class events delegated to a run counter"},
     },
 };

@@ -38,7 +38,8 @@ Counting<Line> line_counter();
 // Delegates each line to a new line_counter and returns the totals once KILL arrives.
 Counting<LetterTypes> book_counter();
 
-// What a run counter returns: the length of its run, and the item that ended it.
+// Variant runs (runs.cpp). What a run counter returns: the length of its run, and the item that
+// ended it.
 struct Run {
     std::uint64_t count;
     Item next;
@@ -50,10 +51,11 @@ Counting<Run> run_counter(Letter letter);
 // Delegates each run of same-class events to a new run_counter; returns the totals on KILL.
 Counting<LetterTypes> dispatcher();
 
-// `counter` under `depth` more levels of delegation, each passing everything through.
+// Variant deep (deep.cpp): `counter` under `depth` more levels of delegation, each passing
+// everything through.
 Counting<LetterTypes> nested(int depth, Counting<LetterTypes> counter);
 
 // Primes `counter`, sends it every event of `book`, then KILL, and returns its result.
-LetterTypes delegation_test(Events book, Counting<LetterTypes> counter);
+LetterTypes count_by_delegation(Events book, Counting<LetterTypes> counter);
 
 }  // namespace workbook::chapter10

@@ -89,12 +89,12 @@ TEST_CASE("the dispatcher delegates each run to a run counter and adds up what t
 
 TEST_CASE("every counting generator counts a text like the reference count") {
     auto text = bytes_of("Hello, World!\r\nyield from hands the work\nto a subgenerator.\n\nNo newline at the end");
-    CHECK(delegation_test(text, book_counter()) == reference_count(text));
-    CHECK(delegation_test(text, dispatcher()) == reference_count(text));
-    CHECK(delegation_test(text, nested(3, book_counter())) == reference_count(text));
-    CHECK(delegation_test(text, nested(3, dispatcher())) == reference_count(text));
-    CHECK(delegation_test(bytes_of(""), book_counter()) == LetterTypes{});
-    CHECK(delegation_test(bytes_of(""), dispatcher()) == LetterTypes{});
+    CHECK(count_by_delegation(text, book_counter()) == reference_count(text));
+    CHECK(count_by_delegation(text, dispatcher()) == reference_count(text));
+    CHECK(count_by_delegation(text, nested(3, book_counter())) == reference_count(text));
+    CHECK(count_by_delegation(text, nested(3, dispatcher())) == reference_count(text));
+    CHECK(count_by_delegation(bytes_of(""), book_counter()) == LetterTypes{});
+    CHECK(count_by_delegation(bytes_of(""), dispatcher()) == LetterTypes{});
 }
 
 TEST_CASE("a counter under 10,000 levels of delegation counts the same and its replies pass through") {
@@ -107,19 +107,19 @@ TEST_CASE("the book counter allocates one frame per line, none per event") {
     std::vector<unsigned char> long_line(100'000, 'e');
     for (std::size_t i = 0; i < long_line.size(); i += 3) long_line[i] = ' ';
     auto short_line = bytes_of("ab.");
-    auto short_count = testing::allocations_during([&] { (void)delegation_test(short_line, book_counter()); });
-    auto long_count = testing::allocations_during([&] { (void)delegation_test(long_line, book_counter()); });
+    auto short_count = testing::allocations_during([&] { (void)count_by_delegation(short_line, book_counter()); });
+    auto long_count = testing::allocations_during([&] { (void)count_by_delegation(long_line, book_counter()); });
     CHECK(long_count == short_count);
     auto two_lines = bytes_of("ab.\ncd.");
-    CHECK(testing::allocations_during([&] { (void)delegation_test(two_lines, book_counter()); }) == short_count + 1);
+    CHECK(testing::allocations_during([&] { (void)count_by_delegation(two_lines, book_counter()); }) == short_count + 1);
 }
 
 TEST_CASE("the dispatcher allocates one frame per run, none per event of a run") {
     std::vector<unsigned char> long_run(100'000, 'e');
     auto short_run = bytes_of("e");
-    auto short_count = testing::allocations_during([&] { (void)delegation_test(short_run, dispatcher()); });
-    auto long_count = testing::allocations_during([&] { (void)delegation_test(long_run, dispatcher()); });
+    auto short_count = testing::allocations_during([&] { (void)count_by_delegation(short_run, dispatcher()); });
+    auto long_count = testing::allocations_during([&] { (void)count_by_delegation(long_run, dispatcher()); });
     CHECK(long_count == short_count);
     auto two_runs = bytes_of("ex");
-    CHECK(testing::allocations_during([&] { (void)delegation_test(two_runs, dispatcher()); }) == short_count + 1);
+    CHECK(testing::allocations_during([&] { (void)count_by_delegation(two_runs, dispatcher()); }) == short_count + 1);
 }

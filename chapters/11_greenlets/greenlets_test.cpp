@@ -25,10 +25,11 @@ using Pair = std::pair<int, char>;
 constexpr int iter1[] = {1, 2, 3};
 constexpr char iter2[] = {'a', 'b'};
 
-void Yield(Pair value) { workbook::Greenlet::current().parent()->switch_to(std::optional<Pair>(value)); }
+// greenlet's "genlet" recipe (its `Yield`): switch to the parent, whoever asked for the next value.
+void genlet_yield(Pair value) { workbook::Greenlet::current().parent()->switch_to(std::optional<Pair>(value)); }
 
 void subloop(int i) {
-    for (char j : iter2) Yield({i, j});  // complex stuff goes here
+    for (char j : iter2) genlet_yield({i, j});  // complex stuff goes here
 }
 
 void pairs() {

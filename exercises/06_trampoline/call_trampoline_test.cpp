@@ -28,7 +28,7 @@ Routine routine2(Trace& seen) {
 }
 
 // Says `name`, calls `callee`, says `name` again, then stops (or returns, when `returns` is set).
-Routine caller(Trace& seen, std::string name, Name callee, bool returns = false) {
+Routine caller(Trace& seen, std::string name, Index callee, bool returns = false) {
     seen.push_back(name + " calls");
     co_yield Call{callee};
     seen.push_back(name + " is back");

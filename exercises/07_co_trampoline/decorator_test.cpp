@@ -89,7 +89,7 @@ TEST_CASE("the talk's routines, decorated, print A x C a B c D b, and routine 2 
     auto make1 = coroutine(routine1), make2 = coroutine(routine2);
     CoRoutine routines[] = {make1(seen), make2(seen)};
     CHECK(seen.empty());
-    Name finished = co_trampoline(routines, 0, 'x');
+    Index finished = co_trampoline(routines, 0, 'x');
     CHECK(seen == Trace{"A", "x", "C", "a", "B", "c", "D", "b"});
     CHECK(finished == 1);
 }
@@ -105,7 +105,7 @@ TEST_CASE("co_trampoline refuses routines that are not primed, and names outside
 namespace {
 CoRoutine reader(workbook::Events book) {
     co_yield {};
-    for (unsigned char c : book) co_yield {1 + static_cast<Name>(workbook::classify(c)), c};
+    for (unsigned char c : book) co_yield {1 + static_cast<Index>(workbook::classify(c)), c};
 }
 CoRoutine counter(std::uint64_t& count) {
     co_yield {};

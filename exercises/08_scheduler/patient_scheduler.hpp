@@ -18,15 +18,15 @@
 
 namespace exercise08 {
 
-// As in chapter 08: a thread is known by its place in the table; it yields a post for another
+// As in chapter 08: a thread is known by its index in the table; it yields a post for another
 // thread's mailbox (or for NOBODY), and receives its whole mailbox on its turn.
-using Name = std::size_t;
-inline constexpr Name NOBODY = static_cast<Name>(-1);
+using Index = std::size_t;
+inline constexpr Index NOBODY = static_cast<Index>(-1);
 // Also posts nothing, and says more: "nothing to do until mail arrives". (A thread busy with work of
 // its own posts to NOBODY, and gets its next turn all the same.)
-inline constexpr Name WAIT = static_cast<Name>(-2);
+inline constexpr Index WAIT = static_cast<Index>(-2);
 struct Post {
-    Name consumer;
+    Index consumer;
     unsigned char data;
 };
 using Mailbox = std::span<const unsigned char>;
@@ -35,7 +35,7 @@ using Thread = workbook::Generator<Post, Mailbox>;  // primed before it is sched
 // How a run ended.
 struct Outcome {
     std::size_t rounds = 0;        // rounds run, the last (quiet or not) included
-    std::vector<Name> unfinished;  // threads still waiting for mail at the end, in table order
+    std::vector<Index> unfinished;  // threads still waiting for mail at the end, in table order
 };
 
 // Gives the threads turns round-robin, in table order, until every thread has finished, or until a

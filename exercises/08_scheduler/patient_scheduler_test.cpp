@@ -25,7 +25,7 @@ Thread talker(Trace& seen, std::string name, int turns) {
 }
 
 // Posts each byte of `text` to `consumer`, one per turn, then finishes.
-Thread sender(std::string text, Name consumer) {
+Thread sender(std::string text, Index consumer) {
     co_yield {NOBODY, 0};
     for (char c : text) co_yield {consumer, static_cast<unsigned char>(c)};
 }
@@ -64,7 +64,7 @@ TEST_CASE("mail posted in the last round is delivered, even after its sender fin
     auto threads = table(receiver(got), sender("abc", 0));
     Outcome outcome = schedule(threads);
     CHECK(got == "abc");
-    CHECK(outcome.unfinished == std::vector<Name>{0});
+    CHECK(outcome.unfinished == std::vector<Index>{0});
 }
 
 TEST_CASE("the scheduler stops after a quiet round: no mail, every thread waiting") {
@@ -72,7 +72,7 @@ TEST_CASE("the scheduler stops after a quiet round: no mail, every thread waitin
     auto threads = table(receiver(got1), receiver(got2));
     Outcome outcome = schedule(threads);
     CHECK(outcome.rounds == 1);
-    CHECK(outcome.unfinished == std::vector<Name>{0, 1});
+    CHECK(outcome.unfinished == std::vector<Index>{0, 1});
 }
 
 TEST_CASE("a thread may post to itself, and that keeps it busy") {
@@ -108,7 +108,7 @@ TEST_CASE("a post to a name outside the table or to a finished thread is an erro
 namespace {
 Thread reader(workbook::Events book) {
     co_yield {NOBODY, 0};
-    for (unsigned char c : book) co_yield {static_cast<Name>(workbook::classify(c)), c};
+    for (unsigned char c : book) co_yield {static_cast<Index>(workbook::classify(c)), c};
 }
 Thread counter(std::uint64_t& count) {
     Mailbox mailbox = co_yield {WAIT, 0};
@@ -125,5 +125,5 @@ TEST_CASE("three counters before the reader in the table count a whole book") {
     auto threads = table(counter(counts[0]), counter(counts[1]), counter(counts[2]), reader(book.events()));
     Outcome outcome = schedule(threads);
     CHECK((workbook::LetterTypes{counts[0], counts[1], counts[2]} == workbook::reference_count(book.events())));
-    CHECK(outcome.unfinished == std::vector<Name>{0, 1, 2});
+    CHECK(outcome.unfinished == std::vector<Index>{0, 1, 2});
 }

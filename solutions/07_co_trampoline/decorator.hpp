@@ -19,11 +19,11 @@
 
 namespace exercise07 {
 
-// As in chapter 07: a routine is known by its place in the table; it yields a transfer, the talk's
+// As in chapter 07: a routine is known by its index in the table; it yields a transfer, the talk's
 // `(R2, 'a')`, and receives the data of the next switch into it as the value of its co_yield.
-using Name = std::size_t;
+using Index = std::size_t;
 struct Transfer {
-    Name target;
+    Index target;
     unsigned char data;
 };
 using CoRoutine = workbook::Generator<Transfer, unsigned char>;
@@ -45,8 +45,8 @@ auto coroutine(F make) {
 // to its target, until a routine finishes; returns that routine's name. Throws std::logic_error if
 // a routine is not primed (never started) or has already finished, std::out_of_range for a name
 // outside the table.
-inline Name co_trampoline(std::span<CoRoutine> routines, Name start, unsigned char data) {
-    for (Name name = 0; name < routines.size(); ++name) {
+inline Index co_trampoline(std::span<CoRoutine> routines, Index start, unsigned char data) {
+    for (Index name = 0; name < routines.size(); ++name) {
         if (!routines[name].started() || routines[name].done())
             throw std::logic_error("co_trampoline: routine " + std::to_string(name) + " is not primed and waiting");
     }
