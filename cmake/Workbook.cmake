@@ -5,7 +5,8 @@
 #
 # Called from chapters/CMakeLists.txt, one line per chapter. Builds the chapter's sources as the
 # object library `chapterNN`, its `NN_name/main.cpp` as the program `NN_name` (in bin/), registers
-# the chapter for workbook_link_all_chapters(), and builds TESTS, if any, as `chapterNN_test`.
+# the chapter for workbook_link_all_chapters(), and builds TESTS, if any, as `chapterNN_test`, which
+# also links the chapters' test helpers (workbook_testing, chapters/testing/).
 function(workbook_chapter folder)
     cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "LIBRARIES;TESTS")
     string(SUBSTRING "${folder}" 0 2 number)
@@ -19,7 +20,7 @@ function(workbook_chapter folder)
     set_property(GLOBAL APPEND PROPERTY WORKBOOK_CHAPTER_PROGRAMS ${folder})
     if(arg_TESTS)
         list(TRANSFORM arg_TESTS PREPEND "${folder}/")
-        workbook_test(chapter${number}_test ${arg_TESTS} LIBRARIES chapter${number})
+        workbook_test(chapter${number}_test ${arg_TESTS} LIBRARIES chapter${number} workbook_testing)
     endif()
 endfunction()
 

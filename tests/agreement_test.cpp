@@ -3,6 +3,8 @@
 //
 // A chapter whose default run covers only a prefix of the book (the process per event) is checked
 // on that prefix of each book: the same events, far fewer of them.
+#include "books.hpp"
+
 #include "workbook/book.hpp"
 #include "workbook/registry.hpp"
 
@@ -62,13 +64,7 @@ void check_every_chapter(const workbook::Book& book) {
     }
 }
 
-std::vector<unsigned char> every_byte_value(int repeats) {
-    std::vector<unsigned char> bytes;
-    for (int r = 0; r < repeats; ++r) {
-        for (int byte = 0; byte < 256; ++byte) bytes.push_back(static_cast<unsigned char>((byte * 7 + r) & 0xFF));
-    }
-    return bytes;
-}
+using workbook::testing::every_byte_value;
 
 const char* talk_book = std::getenv("WORKBOOK_TALK_BOOK");
 

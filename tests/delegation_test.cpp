@@ -4,7 +4,7 @@
 // frame's locals leak, CapturedStderr what a destructor reported.
 #include "workbook/generator.hpp"
 
-#include "../chapters/testing/allocation_counter.hpp"
+#include "allocation_counter.hpp"
 
 #include "trace.hpp"
 

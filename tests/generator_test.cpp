@@ -6,7 +6,7 @@
 // allocates nothing.
 #include "workbook/generator.hpp"
 
-#include "../chapters/testing/allocation_counter.hpp"
+#include "allocation_counter.hpp"
 
 #include "trace.hpp"
 

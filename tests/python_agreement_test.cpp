@@ -1,6 +1,8 @@
 // The agreement test for the talk's Python programs: every `chapters/NN_name/*.py`, run by python3,
 // counts each book exactly as reference_count does, and behaves as the C++ chapters do on the
 // command line. A new .py beside a chapter joins by being there: the test looks for them itself.
+#include "books.hpp"
+
 #include "workbook/support/run_program.hpp"
 #include "workbook/book.hpp"
 #include "workbook/default_book.hpp"
@@ -49,13 +51,7 @@ struct BookFile {
     BookFile& operator=(const BookFile&) = delete;
 };
 
-std::vector<unsigned char> every_byte_value(int repeats) {
-    std::vector<unsigned char> bytes;
-    for (int r = 0; r < repeats; ++r) {
-        for (int byte = 0; byte < 256; ++byte) bytes.push_back(static_cast<unsigned char>((byte * 7 + r) & 0xFF));
-    }
-    return bytes;
-}
+using workbook::testing::every_byte_value;
 
 std::vector<unsigned char> default_book(std::size_t size) {
     auto book = workbook::Book::default_book(size);

@@ -2,6 +2,7 @@
 // behind, hang or half-succeed when fork fails, or leave a zombie when interrupted.
 #include "processes.hpp"
 
+#include "books.hpp"
 #include "child_testing.hpp"
 
 #include "workbook/book.hpp"
@@ -11,38 +12,28 @@
 #include <csignal>
 #include <string>
 #include <sys/wait.h>
-#include <vector>
 
-using workbook::chapter02::process_test;
+using workbook::chapter02::count_with_processes;
 using workbook::chapter02::Start;
+using workbook::testing::every_byte_value;
 using workbook::testing::in_child;
 using workbook::testing::interrupt_mid_run;
 using workbook::testing::allow_only_more_processes;
 using workbook::testing::no_child_remains;
 
-namespace {
-
-std::vector<unsigned char> every_byte_value() {
-    std::vector<unsigned char> bytes;
-    for (int byte = 0; byte < 256; ++byte) bytes.push_back(static_cast<unsigned char>(byte));
-    return bytes;
-}
-
-}  // namespace
-
 TEST_CASE("a process per event counts every byte value into the right counter, with fork and with vfork") {
     auto bytes = every_byte_value();
     for (Start start : {Start::fork, Start::vfork}) {
-        CHECK(process_test(bytes, start) == workbook::reference_count(bytes));
+        CHECK(count_with_processes(bytes, start) == workbook::reference_count(bytes));
     }
-    CHECK(process_test({}, Start::fork) == workbook::LetterTypes{});
+    CHECK(count_with_processes({}, Start::fork) == workbook::LetterTypes{});
 }
 
 TEST_CASE("no child process remains after a run") {
     REQUIRE(no_child_remains());
     auto book = workbook::Book::default_book(200);
     for (Start start : {Start::fork, Start::vfork}) {
-        CHECK(process_test(book.events(), start) == workbook::reference_count(book.events()));
+        CHECK(count_with_processes(book.events(), start) == workbook::reference_count(book.events()));
         CHECK(no_child_remains());
     }
 }
@@ -54,7 +45,7 @@ TEST_CASE("a failed fork stops the run with a clear error and leaves no child be
             if (message = allow_only_more_processes(0); !message.empty()) return 2;
             auto book = workbook::Book::default_book(100);
             try {
-                process_test(book.events(), start);
+                count_with_processes(book.events(), start);
                 message = "the run succeeded although no process could be started";
                 return 3;
             } catch (const workbook::ChapterError& error) {
@@ -79,7 +70,7 @@ TEST_CASE("Ctrl-C or SIGTERM mid-run reaps the running child, then dies of that 
     for (Case c : {Case{Start::fork, SIGINT, true}, Case{Start::vfork, SIGINT, true}, Case{Start::fork, SIGTERM, false},
                    Case{Start::vfork, SIGTERM, false}}) {
         INFO("vfork: ", c.start == Start::vfork, ", signal ", c.signal, ", to the whole group: ", c.whole_group);
-        int status = interrupt_mid_run([&] { process_test(book.events(), c.start); }, c.signal, c.whole_group);
+        int status = interrupt_mid_run([&] { count_with_processes(book.events(), c.start); }, c.signal, c.whole_group);
         CHECK(WIFSIGNALED(status));
         CHECK(WTERMSIG(status) == c.signal);
         CHECK(no_child_remains());

@@ -1,9 +1,8 @@
 // Chapter 03's interface, for its program and its tests.
 #pragma once
 
-#include "../02_processes/child_process.hpp"
-
 #include "workbook/chapter.hpp"
+#include "workbook/child_process.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -60,7 +59,6 @@ public:
     const MCount& counter() const noexcept { return counter_; }
 
 private:
-    void send(const void* data, std::size_t size);
     [[noreturn]] void died();
 
     MCount counter_;
@@ -86,12 +84,20 @@ struct PoolOptions {
     std::function<void(std::span<const pid_t>)> on_started{};
 };
 
+// The talk's `process_test` with a pool of worker processes, of the shape `options.pool` names
+// (signals.cpp). Throws ChapterError when a worker cannot be started or dies, naming it. SIGINT or
+// SIGTERM during the run: every worker is killed and reaped first, then the process dies of that
+// signal.
+LetterTypes count_with_pool(Events book, const PoolOptions& options);
+// The same for the program: `--batch` and the progress line from `settings`.
+LetterTypes count_with_pool(Events book, Pool pool, const Settings& settings);
+
+// The two shapes, which count_with_pool() runs with Ctrl-C and SIGPIPE taken care of: the per-class
+// workers (pools.cpp) and the shared pool (shared_pool.cpp).
+LetterTypes count_with_worker_processes(Events book, const PoolOptions& options);
+LetterTypes count_with_shared_pool(Events book, const PoolOptions& options);
+
 // How many workers the shared pool starts: one per core, at least 2.
 std::size_t shared_pool_size();
-
-// The talk's `process_test` with a pool of worker processes. Throws ChapterError when a worker cannot
-// be started or dies, naming it. SIGINT or SIGTERM during the run: every worker is killed and reaped
-// first, then the process dies of that signal.
-LetterTypes pool_test(Events book, const PoolOptions& options);
 
 }  // namespace workbook::chapter03

@@ -2,7 +2,9 @@
 // worker that dies, a fork that fails or a Ctrl-C never leaves the parent hanging or a child behind.
 #include "pools.hpp"
 
-#include "../02_processes/child_testing.hpp"
+#include "books.hpp"
+#include "child_testing.hpp"
+#include "errors.hpp"
 
 #include "workbook/book.hpp"
 
@@ -19,12 +21,14 @@
 
 using workbook::chapter03::Pool;
 using workbook::chapter03::PoolOptions;
-using workbook::chapter03::pool_test;
+using workbook::chapter03::count_with_pool;
 using workbook::chapter03::ProcTuple;
 using workbook::testing::in_child;
 using workbook::testing::interrupt_mid_run;
 using workbook::testing::allow_only_more_processes;
+using workbook::testing::error_of;
 using workbook::testing::eventually;
+using workbook::testing::every_byte_value;
 using workbook::testing::no_child_remains;
 using workbook::testing::proc_line;
 using workbook::testing::task_state;
@@ -64,14 +68,6 @@ bool blocked_writing(pid_t tid, int fd) {
            task_state(::getpid(), tid) == 'S';
 }
 
-std::vector<unsigned char> every_byte_value(int repeats) {
-    std::vector<unsigned char> bytes;
-    for (int r = 0; r < repeats; ++r) {
-        for (int byte = 0; byte < 256; ++byte) bytes.push_back(static_cast<unsigned char>((byte * 7 + r) & 0xFF));
-    }
-    return bytes;
-}
-
 PoolOptions options_for(Pool pool, std::size_t batch = 1) {
     PoolOptions options;
     options.pool = pool;
@@ -79,21 +75,13 @@ PoolOptions options_for(Pool pool, std::size_t batch = 1) {
     return options;
 }
 
-// Runs `pool_test` on a book large enough that the parent is still sending when `hook` strikes,
-// and returns the error it reported ("" if none). An alarm fails the test instead of hanging it.
+// Runs `count_with_pool` on a book large enough that the parent is still sending when `hook`
+// strikes, and returns the error it reported ("" if none).
 std::string failure_of(Pool pool, std::size_t batch, std::function<void(std::span<const pid_t>)> hook) {
     static const auto book = workbook::Book::default_book(2'000'000);
     PoolOptions options = options_for(pool, batch);
     options.on_started = std::move(hook);
-    ::alarm(60);
-    std::string error;
-    try {
-        pool_test(book.events(), options);
-    } catch (const workbook::ChapterError& e) {
-        error = e.what();
-    }
-    ::alarm(0);
-    return error;
+    return error_of([&] { count_with_pool(book.events(), options); });
 }
 
 }  // namespace
@@ -104,10 +92,10 @@ TEST_CASE("--batch gives the same counts as unbatched, for the per-class workers
     for (Pool pool : {Pool::per_class, Pool::shared}) {
         for (std::size_t batch : {1, 2, 7, 4096, 5000, 1 << 20}) {
             INFO("shared pool: ", pool == Pool::shared, ", batch ", batch);
-            CHECK(pool_test(bytes, options_for(pool, batch)) == workbook::reference_count(bytes));
-            CHECK(pool_test(sample.events(), options_for(pool, batch)) == workbook::reference_count(sample.events()));
+            CHECK(count_with_pool(bytes, options_for(pool, batch)) == workbook::reference_count(bytes));
+            CHECK(count_with_pool(sample.events(), options_for(pool, batch)) == workbook::reference_count(sample.events()));
         }
-        CHECK(pool_test({}, options_for(pool)) == workbook::LetterTypes{});
+        CHECK(count_with_pool({}, options_for(pool)) == workbook::LetterTypes{});
     }
 }
 
@@ -115,7 +103,7 @@ TEST_CASE("no child process remains after a run") {
     REQUIRE(no_child_remains());
     auto book = workbook::Book::default_book(20'000);
     for (Pool pool : {Pool::per_class, Pool::shared}) {
-        CHECK(pool_test(book.events(), options_for(pool, 64)) == workbook::reference_count(book.events()));
+        CHECK(count_with_pool(book.events(), options_for(pool, 64)) == workbook::reference_count(book.events()));
         CHECK(no_child_remains());
     }
 }
@@ -205,7 +193,7 @@ TEST_CASE("a fork that fails while the workers start is reported, and the worker
             if (message = allow_only_more_processes(1); !message.empty()) return 2;
             auto book = workbook::Book::default_book(1000);
             try {
-                pool_test(book.events(), options_for(pool));
+                count_with_pool(book.events(), options_for(pool));
                 message = "the run succeeded although only one worker could start";
                 return 3;
             } catch (const workbook::ChapterError& error) {
@@ -228,7 +216,7 @@ TEST_CASE("Ctrl-C or SIGTERM mid-run reaps every worker, then dies of that signa
             const bool whole_group = how.second;  // Ctrl-C signals the whole group; `kill PID` one process
             INFO("shared pool: ", pool == Pool::shared, ", signal ", signal, ", to the whole group: ", whole_group);
             const std::size_t workers = pool == Pool::per_class ? 3 : workbook::chapter03::shared_pool_size();
-            int status = interrupt_mid_run([&] { pool_test(book.events(), options_for(pool)); }, signal, whole_group,
+            int status = interrupt_mid_run([&] { count_with_pool(book.events(), options_for(pool)); }, signal, whole_group,
                                            workers);
             CHECK(WIFSIGNALED(status));
             CHECK(WTERMSIG(status) == signal);

@@ -89,6 +89,10 @@ struct ThreadHooks {
     std::function<void(std::string_view worker)> on_end{};
 };
 
+// Messages a queue holds before its producer waits. Enough for the producer to run ahead of a
+// worker that was descheduled, few enough that a queue never holds a large part of the book.
+inline constexpr std::size_t queue_capacity = 1024;
+
 // The talk's `ThreadTuple(queue, thread, counter)`: a worker thread running FeedCounter, fed through
 // its own queue, counting into an atomic. `put` queues events; every `batch` events make one
 // message. An exception in the worker ends it, closes its queue and is rethrown by `join` as a
@@ -113,6 +117,7 @@ public:
 
 private:
     void run() noexcept;
+    [[noreturn]] void rethrow_failure();  // failures.cpp, as are failed() and the destructor
     [[noreturn]] void failed();
 
     std::string_view name_;
@@ -133,6 +138,6 @@ struct ThreadOptions {
 
 // The talk's `thread_test`: three worker threads, one per class of event, each fed through its own
 // queue until KILL. Throws ChapterError when a thread cannot start or a worker fails, naming it.
-LetterTypes thread_test(Events book, const ThreadOptions& options);
+LetterTypes count_with_worker_threads(Events book, const ThreadOptions& options);
 
 }  // namespace workbook::chapter04

@@ -2,7 +2,9 @@
 // exception in a worker or a thread that cannot start reaches the caller with no thread left behind.
 #include "threads.hpp"
 
-#include "../testing/observe.hpp"
+#include "books.hpp"
+#include "errors.hpp"
+#include "observe.hpp"
 
 #include "workbook/book.hpp"
 
@@ -18,22 +20,16 @@
 #include <vector>
 
 using workbook::chapter04::Message;
-using workbook::chapter04::thread_test;
+using workbook::chapter04::count_with_worker_threads;
 using workbook::chapter04::ThreadHooks;
 using workbook::chapter04::ThreadOptions;
 using workbook::chapter04::ThreadTuple;
+using workbook::testing::error_of;
 using workbook::testing::eventually;
+using workbook::testing::every_byte_value;
 using workbook::testing::task_state;
 
 namespace {
-
-std::vector<unsigned char> every_byte_value(int repeats) {
-    std::vector<unsigned char> bytes;
-    for (int r = 0; r < repeats; ++r) {
-        for (int byte = 0; byte < 256; ++byte) bytes.push_back(static_cast<unsigned char>((byte * 7 + r) & 0xFF));
-    }
-    return bytes;
-}
 
 // The workers whose thread function has returned, as their on_end hooks tell, each thread's last
 // act: "consonant other vowel" once all three have.
@@ -67,22 +63,13 @@ ThreadOptions with_batch(std::size_t batch) {
     options.batch = batch;
     return options;
 }
-// Runs thread_test on a book large enough that the main thread is still sending (and waiting on a
-// full queue) when a hook strikes; returns the error it reported, "" if none. An alarm fails the test
-// instead of letting it hang.
+// Runs count_with_worker_threads on a book large enough that the main thread is still sending (and
+// waiting on a full queue) when a hook strikes; returns the error it reported, "" if none.
 std::string failure_of(const ThreadHooks& hooks) {
     static const auto book = workbook::Book::default_book(2'000'000);
     ThreadOptions options;
     options.hooks = hooks;
-    ::alarm(60);
-    std::string error;
-    try {
-        thread_test(book.events(), options);
-    } catch (const workbook::ChapterError& e) {
-        error = e.what();
-    }
-    ::alarm(0);
-    return error;
+    return error_of([&] { count_with_worker_threads(book.events(), options); });
 }
 
 }  // namespace
@@ -92,10 +79,10 @@ TEST_CASE("--batch gives the same counts as unbatched") {
     auto sample = workbook::Book::default_book(100'000);
     for (std::size_t batch : {1, 2, 7, 4096, 1 << 20}) {
         INFO("batch ", batch);
-        CHECK(thread_test(bytes, with_batch(batch)) == workbook::reference_count(bytes));
-        CHECK(thread_test(sample.events(), with_batch(batch)) == workbook::reference_count(sample.events()));
+        CHECK(count_with_worker_threads(bytes, with_batch(batch)) == workbook::reference_count(bytes));
+        CHECK(count_with_worker_threads(sample.events(), with_batch(batch)) == workbook::reference_count(sample.events()));
     }
-    CHECK(thread_test({}, with_batch(1)) == workbook::LetterTypes{});
+    CHECK(count_with_worker_threads({}, with_batch(1)) == workbook::LetterTypes{});
 }
 
 TEST_CASE("the KILL sentinel is what stops a worker: without it the worker keeps waiting") {

@@ -2,7 +2,7 @@
 // the whole count for every flush size.
 #include "feed_counter.hpp"
 
-#include "../testing/allocation_counter.hpp"
+#include "allocation_counter.hpp"
 
 #include <doctest/doctest.h>
 

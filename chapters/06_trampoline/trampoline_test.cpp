@@ -1,7 +1,7 @@
 // Chapter 06's behaviour: the talk's `A C B D`, the trampoline's order and its end, and the count.
 #include "trampoline.hpp"
 
-#include "../testing/allocation_counter.hpp"
+#include "allocation_counter.hpp"
 
 #include <doctest/doctest.h>
 

@@ -2,7 +2,7 @@
 // end, and the count.
 #include "co_trampoline.hpp"
 
-#include "../testing/allocation_counter.hpp"
+#include "allocation_counter.hpp"
 
 #include <doctest/doctest.h>
 

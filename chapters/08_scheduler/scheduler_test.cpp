@@ -2,7 +2,7 @@
 // the stop at the first finished thread, and the count.
 #include "scheduler.hpp"
 
-#include "../testing/allocation_counter.hpp"
+#include "allocation_counter.hpp"
 
 #include <doctest/doctest.h>
 

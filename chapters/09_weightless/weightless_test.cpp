@@ -2,7 +2,7 @@
 // counts like the reference, and no event allocates.
 #include "weightless.hpp"
 
-#include "../testing/allocation_counter.hpp"
+#include "allocation_counter.hpp"
 
 #include <doctest/doctest.h>
 

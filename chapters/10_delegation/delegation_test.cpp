@@ -2,7 +2,7 @@
 // return values arriving as the value of the delegation, any depth, and what allocates.
 #include "delegation.hpp"
 
-#include "../testing/allocation_counter.hpp"
+#include "allocation_counter.hpp"
 
 #include <doctest/doctest.h>
 

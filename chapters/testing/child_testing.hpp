@@ -2,7 +2,7 @@
 // forked child, allow a set number of further processes, interrupt a run once it is under way.
 #pragma once
 
-#include "../testing/observe.hpp"
+#include "observe.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,7 +1,11 @@
-// The tools chapters 02 and 03 share for child processes: a counter in memory shared with them (the
-// talk's multiprocessing.Value), reaping a child and saying how it ended, and catching Ctrl-C so that
-// the parent reaps its children before it dies. Chapter 03 includes this header from here: it is
-// chapter 02 plus one idea.
+/// \file
+/// \brief workbook::processes: what chapters 02 and 03 share for child processes.
+///
+/// A counter in memory shared with children (the talk's `multiprocessing.Value`), reaping a child
+/// and saying how it ended, and catching Ctrl-C so that the parent reaps its children before it
+/// dies. Chapter 02 starts a child per event with them; chapter 03 starts a few workers.
+// The chapter pages show parts of this header between `// [tag]` markers: plain comments, since
+// Doxygen would read `//!` markers as documentation.
 #pragma once
 
 #include "workbook/chapter.hpp"
@@ -12,12 +16,14 @@
 #include <cstdio>
 #include <cstdint>
 #include <cstring>
+#include <new>
 #include <string>
 #include <string_view>
 #include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
+/// Child processes: shared counters, reaping, and the guard against Ctrl-C (chapters 02 and 03).
 namespace workbook::processes {
 
 // A counter lives in memory shared with child processes and is updated by them through
@@ -25,20 +31,23 @@ namespace workbook::processes {
 // in a table private to each process.
 static_assert(std::atomic_ref<std::uint64_t>::is_always_lock_free);
 
-//! [shared_counters]
-// The talk's three `multiprocessing.Value('i', 0)`: three integers in one anonymous shared mapping,
-// which a forked child shares with its parent instead of getting a copy-on-write copy.
+// [shared_counters]
+/// The talk's three `multiprocessing.Value('i', 0)`: three integers in one anonymous shared mapping,
+/// which a forked child shares with its parent instead of getting a copy-on-write copy.
 class SharedCounters {
 public:
+    /// Maps the three counters, at zero; throws ChapterError when the mapping fails.
     SharedCounters() {
         void* memory = ::mmap(nullptr, sizeof(Counts), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         if (memory == MAP_FAILED) throw ChapterError(std::string("cannot map shared memory: ") + std::strerror(errno));
         counts_ = new (memory) Counts{};
     }
+    /// Unmaps them.
     ~SharedCounters() { ::munmap(counts_, sizeof(Counts)); }
     SharedCounters(const SharedCounters&) = delete;
     SharedCounters& operator=(const SharedCounters&) = delete;
 
+    /// The counter of `letter`'s class.
     std::uint64_t& operator[](Letter letter) noexcept { return counts_->count[static_cast<int>(letter)]; }
 
 private:
@@ -48,27 +57,31 @@ private:
     Counts* counts_;
 };
 
-// The talk's `MCount`: a named counter whose count is one of the shared integers. Any process that
-// calls it counts into the same integer.
+/// The talk's `MCount`: a named counter whose count is one of the shared integers. Any process that
+/// calls it counts into the same integer.
 struct MCount {
-    std::string_view name;
-    std::uint64_t* count;
+    std::string_view name;  ///< what it counts, e.g. `vowel`
+    std::uint64_t* count;   ///< one of SharedCounters' integers
 
+    /// Counts one event, as `self.count.value += 1` does.
     void operator()(unsigned char /*event*/) const noexcept { add(1); }
+    /// Counts `events` events at once.
     void add(std::uint64_t events) const noexcept {
         std::atomic_ref<std::uint64_t>(*count).fetch_add(events, std::memory_order_relaxed);
     }
+    /// The count so far, as every process sees it.
     std::uint64_t value() const noexcept { return std::atomic_ref<std::uint64_t>(*count).load(); }
 };
-//! [shared_counters]
+// [shared_counters]
 
-// Flushes every stdio stream, as multiprocessing does before it forks. A child gets a copy of the
-// parent's unwritten buffers, and a child that flushed them (under ThreadSanitizer even `_exit`
-// does) would print the parent's pending output a second time.
+/// Flushes every stdio stream, as multiprocessing does before it forks. A child gets a copy of the
+/// parent's unwritten buffers, and a child that flushed them (under ThreadSanitizer even `_exit`
+/// does) would print the parent's pending output a second time.
 inline void flush_before_fork() { std::fflush(nullptr); }
 
-// Waits for the child `pid` to end and returns its wait status. A signal that interrupts the wait
-// does not end it: the child must be reaped, or it stays a zombie.
+/// Waits for the child `pid` to end and returns its wait status. A signal that interrupts the wait
+/// does not end it: the child must be reaped, or it stays a zombie. Throws ChapterError when
+/// `waitpid` fails otherwise.
 inline int reap(pid_t pid) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) {
@@ -77,7 +90,7 @@ inline int reap(pid_t pid) {
     return status;
 }
 
-// How a child ended, for error messages: "exited with status 3", "was killed by signal 9 (Killed)".
+/// How a child ended, for error messages: "exited with status 3", "was killed by signal 9 (Killed)".
 inline std::string describe_end(int status) {
     if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
     if (WIFSIGNALED(status)) {
@@ -86,16 +99,18 @@ inline std::string describe_end(int status) {
     return "ended with wait status " + std::to_string(status);
 }
 
+/// True when the wait status says the child exited with status 0.
 inline bool ended_well(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
 
-//! [interrupt_guard]
-// Ctrl-C sends SIGINT to the whole foreground process group: the parent *and* its children. If the
-// parent simply died, a child it had not reaped would be left to init (an orphan, then a zombie until
-// init reaps it, which a container's init may never do). So while children run, SIGINT and SIGTERM
-// only set a flag; the parent notices it, ends and reaps its children, then dies of the same signal
-// with the old disposition restored, so its own parent (a shell) sees "killed by SIGINT" as usual.
+// [interrupt_guard]
+/// Ctrl-C sends SIGINT to the whole foreground process group: the parent *and* its children. If the
+/// parent simply died, a child it had not reaped would be left to init (an orphan, then a zombie until
+/// init reaps it, which a container's init may never do). So while children run, SIGINT and SIGTERM
+/// only set a flag; the parent notices it, ends and reaps its children, then dies of the same signal
+/// with the old disposition restored, so its own parent (a shell) sees "killed by SIGINT" as usual.
 class InterruptGuard {
 public:
+    /// Installs the flag-setting handler for SIGINT and SIGTERM, unless a signal is ignored.
     InterruptGuard() {
         caught_ = 0;
         struct sigaction action {};
@@ -108,16 +123,17 @@ public:
             installed_[i] = old_[i].sa_handler != SIG_IGN && ::sigaction(signals_[i], &action, nullptr) == 0;
         }
     }
+    /// Restores the old dispositions.
     ~InterruptGuard() { restore(); }
     InterruptGuard(const InterruptGuard&) = delete;
     InterruptGuard& operator=(const InterruptGuard&) = delete;
 
-    // The signal caught since construction, or 0.
+    /// The signal caught since construction, or 0.
     static int caught() noexcept { return caught_; }
 
-    // Call once every child is reaped: restores the old dispositions and raises the caught signal
-    // again, which normally ends the process. If a handler of the caller's returns instead, the
-    // run is over all the same.
+    /// Call once every child is reaped: restores the old dispositions and raises the caught signal
+    /// again, which normally ends the process. If a handler of the caller's returns instead, the
+    /// run is over all the same: it throws ChapterError.
     [[noreturn]] void die_of_caught_signal() {
         int signal = caught_;
         restore();
@@ -138,6 +154,6 @@ private:
     struct sigaction old_[2] {};
     bool installed_[2] = {false, false};
 };
-//! [interrupt_guard]
+// [interrupt_guard]
 
 }  // namespace workbook::processes
