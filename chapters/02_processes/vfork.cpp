@@ -1,4 +1,7 @@
 // Chapter 02's `--variant vfork`: the same child, started without copying the parent's memory.
+//
+// Cost: still a process made, run and reaped per event, but no page tables copied or torn down, so
+// the same whatever the parent holds.
 #include "processes.hpp"
 
 #include <cerrno>

@@ -1,6 +1,7 @@
-// Chapter 03's pipes, safe against dead workers: whole reads and writes, a worker that keeps only its
-// own pipe, a write to a dead worker's pipe that fails instead of hanging, and a worker never left
-// behind (ProcTuple's close, died and destructor).
+// Chapter 03's pipes made safe: a dead worker is reported by name, never waited for, never left behind.
+//
+// Whole reads and writes, a worker that keeps only its own pipe, a write to a dead worker's pipe that
+// fails instead of hanging, and ProcTuple's close, died and destructor.
 #include "pipes.hpp"
 
 #include "pools.hpp"

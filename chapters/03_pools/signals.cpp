@@ -1,5 +1,7 @@
-// Chapter 03's signal handling around either pool: Ctrl-C or SIGTERM reaps every worker before the
-// parent dies of it, and a dead worker's pipe fails a write (EPIPE) instead of killing the parent.
+// Chapter 03's signal handling: Ctrl-C reaps every worker first, and SIGPIPE never kills the parent.
+//
+// Around either pool: SIGINT or SIGTERM reaps every worker before the parent dies of that signal, and
+// a write to a dead worker's pipe fails with EPIPE instead of killing the parent without a word.
 #include "pipes.hpp"
 #include "pools.hpp"
 
