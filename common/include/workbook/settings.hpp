@@ -25,7 +25,7 @@ struct Settings {
     std::size_t batch = 0;
     /// Set by the runner when progress should be shown (a long run, stderr a terminal).
     Progress* progress = nullptr;
-    /// The counters' kind and work (`--counter`, `--wait`, `--work`, `--redis-socket`), made by the
+    /// The counters' kind and work (`--counter`, `--wait`, `--work`, `--redis`), made by the
     /// runner before the runs; null: local counters, no work.
     const CounterBackend* counters = nullptr;
 
