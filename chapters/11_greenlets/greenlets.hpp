@@ -1,6 +1,7 @@
 // Chapter 11's parts, declared for its variant.
 #pragma once
 
+#include "workbook/counter_kinds.hpp"
 #include "workbook/letter_types.hpp"
 
 namespace workbook::chapter11 {
