@@ -216,7 +216,7 @@ TEST_CASE("a counter option that does not go with --counter is one line saying w
              {{"--wait", "10"}, "--wait is for --counter service"},
              {{"--counter", "redis", "--wait", "10"}, "--wait is for --counter service"},
              {{"--redis", "/tmp/r.sock"}, "--redis is for --counter redis"},
-             {{"--counter", "postgres"}, "'postgres' is not a counter kind (local, service, redis)"},
+             {{"--counter", "postgres"}, "--counter: postgres is not a counter kind (local, service, redis)"},
              {{"--counter", "service", "--wait", "-1"}, "--wait: -1 is not a whole number"},
              {{"--work", "x"}, "--work: x is not a whole number"},
          }) {
