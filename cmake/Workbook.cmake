@@ -16,6 +16,8 @@ function(workbook_chapter folder)
     target_link_libraries(chapter${number} PUBLIC workbook::common ${arg_LIBRARIES} PRIVATE workbook_warnings)
     add_executable(${folder} ${folder}/main.cpp)
     target_link_libraries(${folder} PRIVATE chapter${number} workbook_warnings)
+    # --counter service starts the counter service found next to the chapter's program.
+    add_dependencies(${folder} workbook-counter-service)
     set_property(GLOBAL APPEND PROPERTY WORKBOOK_CHAPTERS ${number})
     set_property(GLOBAL APPEND PROPERTY WORKBOOK_CHAPTER_PROGRAMS ${folder})
     if(arg_TESTS)
@@ -53,6 +55,7 @@ std::span<const Chapter* const> registered_chapters() {
 }  // namespace workbook
 ]=] @ONLY)
     target_sources(${target} PRIVATE ${registry})
+    add_dependencies(${target} workbook-counter-service)  # what --counter service starts
 endfunction()
 
 # workbook_test(<name> <source>... [LIBRARIES <lib>...] [DOCTEST_ARGS <arg>...])

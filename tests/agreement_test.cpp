@@ -118,3 +118,50 @@ TEST_CASE("every chapter gives the talk's figures for the talk's book (WORKBOOK_
     REQUIRE(workbook::reference_count(book.events()) == workbook::LetterTypes{1439242, 2365799, 1785152});
     check_every_chapter(book);
 }
+
+namespace {
+
+bool redis_server_installed() { return std::system("command -v redis-server >/dev/null 2>&1") == 0; }
+
+// Every chapter, through its count function and Settings::counters, on a small book with the
+// counter kind `asked`: the chapter's counts are the reference's, and the server counted the same.
+void check_every_chapter_with(const workbook::CounterSettings& asked) {
+    workbook::CounterBackend counters(asked);
+    auto book = workbook::Book::default_book(300);
+    const auto expected = workbook::reference_count(book.events());
+    for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
+        for (Setting setting : settings_for(*chapter)) {
+            INFO(chapter->slug, " with ", asked.describe(), ", variant '", setting.variant, "', batch ",
+                 setting.settings.batch);
+            setting.settings.counters = &counters;
+            counters.reset();
+            CHECK(chapter->count_for(setting.variant)(book.events(), setting.settings) == expected);
+            CHECK_NOTHROW(counters.check_totals(expected));
+        }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("every chapter agrees with the counter service (wait 50 us), and the service counted each event once") {
+    workbook::CounterSettings asked;
+    asked.kind = workbook::CounterKind::service;
+    asked.wait_us = 50;
+    check_every_chapter_with(asked);
+}
+
+TEST_CASE("every chapter agrees with a private redis-server, and Redis counted each event once") {
+    if (!redis_server_installed() && std::getenv("CI") == nullptr) {
+        MESSAGE("redis-server is not installed: skipped");
+        return;
+    }
+    workbook::CounterSettings asked;
+    asked.kind = workbook::CounterKind::redis;
+    check_every_chapter_with(asked);
+}
+
+TEST_CASE("every chapter agrees with --work 1000 on local counters") {
+    workbook::CounterSettings asked;
+    asked.work_ns = 1000;
+    check_every_chapter_with(asked);
+}

@@ -1,13 +1,16 @@
 // Every chapter's program, run as a learner runs it: the options, the errors and the exit codes.
 // The programs come from the same registration as the agreement test.
 #include "workbook/support/run_program.hpp"
+#include "workbook/book.hpp"
 #include "workbook/registry.hpp"
 #include "workbook/runner.hpp"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <sstream>
 #include <string>
+#include <vector>
 
 using workbook::support::run_program;
 
@@ -201,4 +204,42 @@ TEST_CASE("the tour runs a chapter and ends with a summary that says the counts 
     CHECK(run.out.find("\nSummary: <default book>, 5590193 events\n") != std::string::npos);
     CHECK(run.out.find("01_serial") != std::string::npos);
     CHECK(run.out.find("agree with the reference count") != std::string::npos);
+}
+
+TEST_CASE("a counter option that does not go with --counter is one line saying why, exit status 2") {
+    const std::string program = WORKBOOK_BIN_DIR "/09_weightless";
+    struct Case {
+        std::vector<std::string> args;
+        std::string says;
+    };
+    for (const Case& test : std::vector<Case>{
+             {{"--wait", "10"}, "--wait is for --counter service"},
+             {{"--counter", "redis", "--wait", "10"}, "--wait is for --counter service"},
+             {{"--redis", "/tmp/r.sock"}, "--redis is for --counter redis"},
+             {{"--counter", "postgres"}, "--counter: postgres is not a counter kind (local, service, redis)"},
+             {{"--counter", "service", "--wait", "-1"}, "--wait: -1 is not a whole number"},
+             {{"--work", "x"}, "--work: x is not a whole number"},
+         }) {
+        INFO(test.args.front(), " ", test.args.back());
+        auto run = run_program(program, test.args);
+        CHECK(run.status == 2);
+        CHECK(run.out == "");
+        CHECK(lines_in(run.err) == 1);
+        CHECK(run.err.find(test.says) != std::string::npos);
+    }
+}
+
+TEST_CASE("every chapter with --counter service --wait 10 gives the reference counts and names its counter") {
+    auto book = workbook::Book::default_book();
+    const auto expected = workbook::reference_count(book.events().first(300));
+    std::ostringstream counts;
+    counts << expected;
+    for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
+        INFO(chapter->slug);
+        auto run = run_program(program_of(*chapter), {"--counter", "service", "--wait", "10", "--limit", "300", "--runs", "2"});
+        CHECK(run.status == 0);
+        CHECK(run.err == "");
+        CHECK(run.out.find("\n" + counts.str() + "\n") != std::string::npos);
+        CHECK(run.out.find("(counters: the counter service (wait 10 us))") != std::string::npos);
+    }
 }

@@ -176,7 +176,7 @@ TEST_CASE("Counter options are set from their text; a malformed value is one usa
     CHECK(settings.wait() == 250us);
     CHECK(settings.set("--work", "0007"));
     CHECK(settings.work() == 7ns);
-    CHECK(settings.set("--redis-socket", "/run/redis/redis.sock"));
+    CHECK(settings.set("--redis", "/run/redis/redis.sock"));
     CHECK(settings.redis_socket == "/run/redis/redis.sock");
     CHECK_FALSE(settings.set("--runs", "3"));
 
@@ -194,7 +194,7 @@ TEST_CASE("Counter options are set from their text; a malformed value is one usa
     CHECK(settings.work_ns == 7);
 }
 
-TEST_CASE("Validation refuses --wait without --counter service, --redis-socket without --counter redis, and values out of range") {
+TEST_CASE("Validation refuses --wait without --counter service, --redis without --counter redis, and values out of range") {
     CounterSettings wait_local;
     wait_local.wait_us = 0;  // given, even as 0
     CHECK_THROWS_WITH_AS(wait_local.validate(),
@@ -207,7 +207,7 @@ TEST_CASE("Validation refuses --wait without --counter service, --redis-socket w
     CounterSettings socket_service = kind(CounterKind::service);
     socket_service.redis_socket = "/run/redis/redis.sock";
     CHECK_THROWS_WITH_AS(socket_service.validate(),
-                         "--redis-socket is for --counter redis (the Unix socket of your running Redis), not for --counter service",
+                         "--redis is for --counter redis (the Unix socket of your running Redis), not for --counter service",
                          UsageError);
     CounterSettings socket_local;
     socket_local.redis_socket = "/run/redis/redis.sock";
@@ -223,13 +223,13 @@ TEST_CASE("Validation refuses --wait without --counter service, --redis-socket w
                          UsageError);
     CounterSettings empty_socket = kind(CounterKind::redis);
     empty_socket.redis_socket = "";
-    CHECK_THROWS_WITH_AS(empty_socket.validate(), "--redis-socket needs the path of a Unix socket, got ''", UsageError);
+    CHECK_THROWS_WITH_AS(empty_socket.validate(), "--redis needs the path of a Unix socket, got ''", UsageError);
     CounterSettings long_socket = kind(CounterKind::redis);
     long_socket.redis_socket = "/" + std::string(200, 's');
-    CHECK_THROWS_WITH_AS(long_socket.validate(), "--redis-socket: the path is too long for a Unix socket (201 bytes, at most 107)",
+    CHECK_THROWS_WITH_AS(long_socket.validate(), "--redis: the path is too long for a Unix socket (201 bytes, at most 107)",
                          UsageError);
 
-    // What is allowed: every kind, with work; --wait with service; --redis-socket with redis.
+    // What is allowed: every kind, with work; --wait with service; --redis with redis.
     CounterSettings fine = kind(CounterKind::service, 500);
     fine.wait_us = 100;
     CHECK_NOTHROW(fine.validate());
@@ -513,7 +513,7 @@ TEST_CASE("The backend leaves nothing behind: its server and keeper reaped, its 
     CHECK_THROWS_WITH_AS(counters.totals(), "the counters were stopped: no totals to read", ChapterError);
 }
 
-TEST_CASE("With --redis-socket, the user's Redis counts under keys of the run's own, deleted at the end; the server keeps running") {
+TEST_CASE("With --redis, the user's Redis counts under keys of the run's own, deleted at the end; the server keeps running") {
     if (!redis_or_skip()) return;
     workbook::PrivateServer users = workbook::PrivateServer::redis();  // stands for the user's running Redis
     workbook::CounterClient theirs = users.connect();
@@ -544,7 +544,7 @@ TEST_CASE("With --redis-socket, the user's Redis counts under keys of the run's 
     theirs.ping();                    // and the server still runs
 }
 
-TEST_CASE("An unreachable --redis-socket is one ChapterError naming Redis and the path") {
+TEST_CASE("An unreachable --redis is one ChapterError naming Redis and the path") {
     CounterSettings settings = kind(CounterKind::redis);
     settings.redis_socket = "/nonexistent/workbook/redis.sock";
     CHECK_THROWS_WITH_AS(CounterBackend(settings, programs),

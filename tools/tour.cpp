@@ -47,8 +47,8 @@ int main(int argc, char** argv) {
                  "chapter's own output, then a summary of counts and time per event.",
                  program};
     app.footer("CHAPTER is a number (1, 01) or a folder name (01_serial); chapters here: " + chapter_list() +
-               ".\nThe options are each chapter's own (see any chapter's --help); --batch and\n"
-               "--variant reach only the chapters that take them.");
+               ".\nThe options are each chapter's own (see any chapter's --help); --batch,\n"
+               "--in-flight and --variant reach only the chapters that take them.");
     workbook::Options options;
     workbook::declare_options(app, options, nullptr);
     app.get_option("CHAPTER")->check(CLI::Validator(
@@ -83,11 +83,24 @@ int main(int argc, char** argv) {
         return 2;
     }
 
+    // Slow counters (--counter, --work): one backend for every chapter, stopped at exit.
+    std::optional<workbook::CounterBackend> counters;
+    try {
+        if (options.counters.calls_out()) counters.emplace(options.counters);
+    } catch (const workbook::UsageError& error) {
+        std::cerr << program << ": " << error.what() << '\n';
+        return 2;
+    } catch (const std::exception& error) {
+        std::cerr << program << ": " << error.what() << '\n';
+        return 1;
+    }
+
     std::vector<Row> rows;
     for (const workbook::Chapter* chapter : chosen) {
         Row row{chapter, {}, {}};
-        workbook::Options mine = options;  // --batch and --variant only where the chapter takes them
+        workbook::Options mine = options;  // --batch, --in-flight, --variant only where the chapter takes them
         if (!chapter->takes_batch) mine.batch = 0;
+        if (!chapter->takes_in_flight) mine.in_flight = 1;
         if (chapter->count_for(options.variant) == nullptr) mine.variant.clear();
         std::ostringstream out;
         try {
@@ -95,7 +108,8 @@ int main(int argc, char** argv) {
                 chapter->demonstrate(out);
                 out << '\n';
             }
-            row.result = workbook::run_and_report(*chapter, book->events(), book->size(), book->name(), mine, out);
+            row.result = workbook::run_and_report(*chapter, book->events(), book->size(), book->name(), mine, out,
+                                                  counters ? &*counters : nullptr);
             auto expected = workbook::reference_count(book->events().first(row.result.events));
             row.status = row.result.counts == expected ? "agrees" : "DISAGREES";
         } catch (const std::exception& error) {

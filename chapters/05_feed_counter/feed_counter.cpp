@@ -15,7 +15,7 @@
 namespace workbook::chapter05 {
 
 //! [feed_counter]
-Generator<std::uint64_t> feed_counter(EventQueue& queue) {
+Generator<std::uint64_t> feed_counter(EventQueue& queue, CounterLink& link) {
     std::uint64_t count = 0;
     while (true) {
         if (queue.empty()) {  // blocking not OK
@@ -25,6 +25,7 @@ Generator<std::uint64_t> feed_counter(EventQueue& queue) {
         Item c = queue.get();
         if (c == KILL) break;  // sentinel value
         count += 1;
+        link.call(classify(static_cast<unsigned char>(c)));  // a slow counter: the one thread waits
         co_yield count;
     }
 }
@@ -44,13 +45,13 @@ std::uint64_t pull_counts(Generator<std::uint64_t>& fc, std::size_t n, std::uint
 //! [islice]
 
 //! [count_with_feed_counters]
-LetterTypes count_with_feed_counters(Events book, std::size_t flush_size) {
+LetterTypes count_with_feed_counters(Events book, std::size_t flush_size, CounterLink& link) {
     // Each queue holds at most flush_size events: a full one is flushed at once. After the last
     // event a queue holds fewer, so there is always room for KILL.
     EventQueue vowel_q(flush_size), consonant_q(flush_size), other_q(flush_size);
-    auto vowel_fc = feed_counter(vowel_q);
-    auto consonant_fc = feed_counter(consonant_q);
-    auto other_fc = feed_counter(other_q);
+    auto vowel_fc = feed_counter(vowel_q, link);
+    auto consonant_fc = feed_counter(consonant_q, link);
+    auto other_fc = feed_counter(other_q, link);
     std::uint64_t vowel = 0, consonant = 0, other = 0;
 
     auto feed = [flush_size](EventQueue& queue, Generator<std::uint64_t>& fc, std::uint64_t& count, Item c) {
@@ -83,7 +84,8 @@ extern const Chapter chapter{
     .title = "Count letters with generators fed through queues",
     .mechanism = "queue + pull from a generator (islice)",
     .count = [](Events book, const Settings& settings) {
-        return count_with_feed_counters(book, settings.batch != 0 ? settings.batch : 64);  // the talk's FLUSH_SIZE
+        CounterLink link = settings.link();
+        return count_with_feed_counters(book, settings.batch != 0 ? settings.batch : 64, link);  // the talk's FLUSH_SIZE
     },
     .default_runs = 10,
     .takes_batch = true,

@@ -52,7 +52,8 @@ TEST_CASE("the queue refuses a put when full and a get when empty, changing noth
 
 TEST_CASE("feed_counter yields the running count, and the same count while its queue is empty") {
     EventQueue queue(4);
-    auto fc = feed_counter(queue);
+    workbook::CounterLink local;
+    auto fc = feed_counter(queue, local);
     queue.put('a');
     queue.put('b');
     CHECK(pull(fc, 4) == std::vector<std::uint64_t>{1, 2, 2, 2});
@@ -62,7 +63,8 @@ TEST_CASE("feed_counter yields the running count, and the same count while its q
 
 TEST_CASE("feed_counter stops at KILL and leaves what follows KILL in the queue") {
     EventQueue queue(4);
-    auto fc = feed_counter(queue);
+    workbook::CounterLink local;
+    auto fc = feed_counter(queue, local);
     queue.put('a');
     queue.put(KILL);
     queue.put('b');
@@ -74,7 +76,8 @@ TEST_CASE("feed_counter stops at KILL and leaves what follows KILL in the queue"
 
 TEST_CASE("pull_counts resumes a generator that never ends at most n times, like islice") {
     EventQueue queue(8);
-    auto fc = feed_counter(queue);  // no KILL: it would yield forever
+    workbook::CounterLink local;
+    auto fc = feed_counter(queue, local);  // no KILL: it would yield forever
     for (unsigned char c : {'a', 'b', 'c', 'd', 'e', 'f', 'g'}) queue.put(c);
     CHECK(pull_counts(fc, 5, 0) == 5);
     CHECK(queue.size() == 2);  // five pulls took five events, not one more
@@ -86,7 +89,8 @@ TEST_CASE("pull_counts resumes a generator that never ends at most n times, like
 
 TEST_CASE("pull_counts on a finished feed counter keeps the count it had") {
     EventQueue queue(2);
-    auto fc = feed_counter(queue);
+    workbook::CounterLink local;
+    auto fc = feed_counter(queue, local);
     queue.put('a');
     queue.put(KILL);
     CHECK(pull_counts(fc, 5, 0) == 1);

@@ -64,18 +64,19 @@ Routine reader(Events book, unsigned char& event) {
     co_yield DONE;
 }
 
-Routine counter(Counter& counter, const unsigned char& event) {
+Routine counter(Counter& counter, const unsigned char& event, CounterLink& link) {
     while (true) {
         counter(event);
+        link.call(classify(event));  // a slow counter: the trampoline waits with it
         co_yield READER;
     }
 }
 
-LetterTypes count_on_trampoline(Events book) {
+LetterTypes count_on_trampoline(Events book, CounterLink& link) {
     Counter vowel{"vowel"}, consonant{"consonant"}, other{"other"};
     unsigned char event = 0;
-    std::array<Routine, 4> routines{reader(book, event), counter(vowel, event), counter(consonant, event),
-                                    counter(other, event)};  // READER, VOWEL, CONSONANT, OTHER
+    std::array<Routine, 4> routines{reader(book, event), counter(vowel, event, link),
+                                    counter(consonant, event, link), counter(other, event, link)};  // READER, VOWEL, CONSONANT, OTHER
     trampoline(routines, READER);
     return {vowel.count, consonant.count, other.count};
 }
@@ -86,7 +87,10 @@ extern const Chapter chapter{
     .slug = "06_trampoline",
     .title = "Count letters with generator routines on a trampoline",
     .mechanism = "routines yield the next routine",
-    .count = [](Events book, const Settings&) { return count_on_trampoline(book); },
+    .count = [](Events book, const Settings& settings) {
+        CounterLink link = settings.link();
+        return count_on_trampoline(book, link);
+    },
     .default_runs = 10,
     .demonstrate = demonstrate,
 };

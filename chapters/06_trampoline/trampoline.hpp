@@ -3,6 +3,7 @@
 
 #include "workbook/console.hpp"
 #include "workbook/counter.hpp"
+#include "workbook/counter_kinds.hpp"
 #include "workbook/generator.hpp"
 #include "workbook/letter_types.hpp"
 
@@ -35,7 +36,12 @@ void demonstrate(std::ostream& out);
 // counter routine counts the shared event and names the reader again.
 inline constexpr Index READER = 0, VOWEL = 1, CONSONANT = 2, OTHER = 3;
 Routine reader(Events book, unsigned char& event);
-Routine counter(Counter& counter, const unsigned char& event);
-LetterTypes count_on_trampoline(Events book);
+Routine counter(Counter& counter, const unsigned char& event, CounterLink& link);
+LetterTypes count_on_trampoline(Events book, CounterLink& link);
+// With local counters.
+inline LetterTypes count_on_trampoline(Events book) {
+    CounterLink local;
+    return count_on_trampoline(book, local);
+}
 
 }  // namespace workbook::chapter06

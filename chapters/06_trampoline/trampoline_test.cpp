@@ -71,7 +71,8 @@ TEST_CASE("a routine that names no routine of the table is an error") {
 TEST_CASE("the counter routines count the events the reader shares") {
     Counter vowel{"vowel"};
     unsigned char event = 'e';
-    auto count = counter(vowel, event);
+    workbook::CounterLink local;
+    auto count = counter(vowel, event, local);
     CHECK(count.next() == READER);
     CHECK(vowel.count == 1);
     auto read = reader(bytes_of("x!"), event);

@@ -63,17 +63,18 @@ CoRoutine reader(Events book) {  // the start routine: its data is the book
     }
 }  // finishing ends the trampoline
 
-CoRoutine counter(Counter& counter) {
+CoRoutine counter(Counter& counter, CounterLink& link) {
     unsigned char c = co_yield {};  // primed with a throwaway
     while (true) {
         counter(c);
+        link.call(classify(c));  // a slow counter: the trampoline waits with it
         c = co_yield {READER, 0};  // back to the reader, with nothing to say
     }
 }
 
-LetterTypes count_on_co_trampoline(Events book) {
+LetterTypes count_on_co_trampoline(Events book, CounterLink& link) {
     Counter vowel{"vowel"}, consonant{"consonant"}, other{"other"};
-    auto counter_of = [](Counter& count) { return [&count](Events) { return counter(count); }; };
+    auto counter_of = [&link](Counter& count) { return [&count, &link](Events) { return counter(count, link); }; };
     const GeneratorFunction<Events> generators[] = {reader, counter_of(vowel), counter_of(consonant),
                                                     counter_of(other)};  // READER, VOWEL, CONSONANT, OTHER
     co_trampoline<Events>(generators, READER, book);
@@ -86,7 +87,10 @@ extern const Chapter chapter{
     .slug = "07_co_trampoline",
     .title = "Count letters with coroutines injecting data on a trampoline",
     .mechanism = "routines yield (target, data), send()",
-    .count = [](Events book, const Settings&) { return count_on_co_trampoline(book); },
+    .count = [](Events book, const Settings& settings) {
+        CounterLink link = settings.link();
+        return count_on_co_trampoline(book, link);
+    },
     .default_runs = 10,
     .demonstrate = demonstrate,
 };

@@ -3,6 +3,7 @@
 
 #include "workbook/console.hpp"
 #include "workbook/counter.hpp"
+#include "workbook/counter_kinds.hpp"
 #include "workbook/generator.hpp"
 #include "workbook/letter_types.hpp"
 
@@ -78,7 +79,12 @@ void co_trampoline(std::span<const GeneratorFunction<InitData>> generators, Inde
 // each event to the counter routine of its class, which counts it and transfers back to the reader.
 inline constexpr Index READER = 0, VOWEL = 1, CONSONANT = 2, OTHER = 3;
 CoRoutine reader(Events book);
-CoRoutine counter(Counter& counter);
-LetterTypes count_on_co_trampoline(Events book);
+CoRoutine counter(Counter& counter, CounterLink& link);
+LetterTypes count_on_co_trampoline(Events book, CounterLink& link);
+// With local counters.
+inline LetterTypes count_on_co_trampoline(Events book) {
+    CounterLink local;
+    return count_on_co_trampoline(book, local);
+}
 
 }  // namespace workbook::chapter07

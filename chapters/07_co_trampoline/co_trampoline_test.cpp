@@ -83,7 +83,8 @@ TEST_CASE("co_trampoline refuses a start or a target outside its table") {
 
 TEST_CASE("a counter routine counts each event injected into it and transfers back to the reader") {
     Counter vowel{"vowel"};
-    auto count = prime(counter(vowel));
+    workbook::CounterLink local;
+    auto count = prime(counter(vowel, local));
     auto transfer = count.send('e');
     REQUIRE(transfer);
     CHECK(transfer->target == READER);

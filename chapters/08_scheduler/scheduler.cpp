@@ -57,19 +57,22 @@ Thread reader(Events book) {
     }
 }  // finishing stops the scheduler
 
-Thread counter(Counter& counter) {
+Thread counter(Counter& counter, CounterLink& link) {
     Mailbox mailbox = co_yield {NOBODY, 0};  // primed
     while (true) {
-        for (unsigned char c : mailbox) counter(c);
+        for (unsigned char c : mailbox) {
+            counter(c);
+            link.call(classify(c));  // a slow counter: every thread waits with it
+        }
         mailbox = co_yield {NOBODY, 0};  // nothing to post
     }
 }
 
-LetterTypes count_on_scheduler(Events book, Scheduler scheduler) {
+LetterTypes count_on_scheduler(Events book, Scheduler scheduler, CounterLink& link) {
     Counter vowel{"vowel"}, consonant{"consonant"}, other{"other"};
     // The reader comes first, so the events it posts are counted in the same round.
-    std::array<Thread, 4> threads{prime(reader(book)), prime(counter(vowel)), prime(counter(consonant)),
-                                  prime(counter(other))};  // READER, VOWEL, CONSONANT, OTHER
+    std::array<Thread, 4> threads{prime(reader(book)), prime(counter(vowel, link)),
+                                  prime(counter(consonant, link)), prime(counter(other, link))};  // READER, VOWEL, CONSONANT, OTHER
     scheduler(threads);
     return {vowel.count, consonant.count, other.count};
 }
@@ -82,9 +85,15 @@ extern const Chapter chapter{
     .mechanism = "round-robin threads with mailboxes",
     .default_runs = 10,
     .variants = {
-        {"round-robin", [](Events book, const Settings&) { return count_on_scheduler(book, thread_scheduler); },
+        {"round-robin", [](Events book, const Settings& settings) {
+             CounterLink link = settings.link();
+             return count_on_scheduler(book, thread_scheduler, link);
+         },
          "every thread gets a turn in every round, as in the talk"},
-        {"wake-on-mail", [](Events book, const Settings&) { return count_on_scheduler(book, wake_on_mail_scheduler); },
+        {"wake-on-mail", [](Events book, const Settings& settings) {
+             CounterLink link = settings.link();
+             return count_on_scheduler(book, wake_on_mail_scheduler, link);
+         },
          "a thread that posted nothing sleeps until mail arrives"},
     },
 };

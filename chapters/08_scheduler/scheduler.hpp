@@ -2,6 +2,7 @@
 #pragma once
 
 #include "workbook/counter.hpp"
+#include "workbook/counter_kinds.hpp"
 #include "workbook/generator.hpp"
 #include "workbook/letter_types.hpp"
 
@@ -52,7 +53,12 @@ void wake_on_mail_scheduler(std::span<Thread> threads);
 inline constexpr Index READER = 0, VOWEL = 1, CONSONANT = 2, OTHER = 3;
 using Scheduler = void (*)(std::span<Thread> threads);
 Thread reader(Events book);
-Thread counter(Counter& counter);
-LetterTypes count_on_scheduler(Events book, Scheduler scheduler = thread_scheduler);
+Thread counter(Counter& counter, CounterLink& link);
+LetterTypes count_on_scheduler(Events book, Scheduler scheduler, CounterLink& link);
+// With local counters.
+inline LetterTypes count_on_scheduler(Events book, Scheduler scheduler = thread_scheduler) {
+    CounterLink local;
+    return count_on_scheduler(book, scheduler, local);
+}
 
 }  // namespace workbook::chapter08

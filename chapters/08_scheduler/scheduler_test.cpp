@@ -93,7 +93,8 @@ TEST_CASE("a thread that was not primed is refused its first mailbox") {
 
 TEST_CASE("a counter thread counts every event of its mailbox and posts nothing") {
     Counter vowel{"vowel"};
-    auto thread = prime(counter(vowel));
+    workbook::CounterLink local;
+    auto thread = prime(counter(vowel, local));
     const unsigned char mailbox[] = {'a', 'e', 'i'};
     auto post = thread.send(Mailbox(mailbox));
     REQUIRE(post);

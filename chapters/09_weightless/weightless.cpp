@@ -14,21 +14,22 @@ namespace workbook::chapter09 {
 
 //! [generator_counter]
 // `c = yield count` becomes `c = co_yield count`: the send()'s value arrives here.
-Generator<std::uint64_t, unsigned char> generator_counter() {
+Generator<std::uint64_t, unsigned char> generator_counter(CounterLink& link) {
     std::uint64_t count = 0;
     while (true) {
-        [[maybe_unused]] unsigned char c = co_yield count;  // could actually use 'c'!
+        unsigned char c = co_yield count;  // could actually use 'c'! (its class, for a slow counter)
         count += 1;
+        link.call(classify(c));  // --counter service: waits here, and so does the whole thread
     }
 }
 //! [generator_counter]
 
 //! [count_weightless]
-LetterTypes count_weightless(Events book) {  // the talk's `weightless_test`
+LetterTypes count_weightless(Events book, CounterLink& link) {  // the talk's `weightless_test`
     // The talk's list comprehension of three generator_counter()s, each primed as `@coroutine` would.
-    auto vowel_t = prime(generator_counter());
-    auto consonant_t = prime(generator_counter());
-    auto other_t = prime(generator_counter());
+    auto vowel_t = prime(generator_counter(link));
+    auto consonant_t = prime(generator_counter(link));
+    auto other_t = prime(generator_counter(link));
     // Unlike the talk's Python, a book without vowels gives vowels=0, not a NameError.
     std::uint64_t vowel = 0, consonant = 0, other = 0;
     for (unsigned char c : book) {
@@ -48,7 +49,10 @@ extern const Chapter chapter{
     .slug = "09_weightless",
     .title = "Count letters with weightless generator coroutines",
     .mechanism = "send() into a primed coroutine",
-    .count = [](Events book, const Settings&) { return count_weightless(book); },
+    .count = [](Events book, const Settings& settings) {
+        CounterLink link = settings.link();
+        return count_weightless(book, link);
+    },
     .default_runs = 10,
 };
 

@@ -17,14 +17,16 @@ Events bytes_of(std::string_view text) { return {reinterpret_cast<const unsigned
 }  // namespace
 
 TEST_CASE("a primed generator_counter yields how many events it has been sent") {
-    auto counter = prime(generator_counter());
+    workbook::CounterLink local;
+    auto counter = prime(generator_counter(local));
     std::vector<std::uint64_t> seen;
     for (unsigned char c : {'a', 'b', 'c'}) seen.push_back(counter.send(c).value());
     CHECK(seen == std::vector<std::uint64_t>{1, 2, 3});
 }
 
 TEST_CASE("a generator_counter that was not primed refuses the first send and counts nothing") {
-    auto counter = generator_counter();
+    workbook::CounterLink local;
+    auto counter = generator_counter(local);
     CHECK_THROWS_AS(counter.send('a'), GeneratorError);
     CHECK(counter.next() == 0u);  // started only now: the refused event was never counted
 }

@@ -83,9 +83,12 @@ Counting<LetterTypes> book_counter() {
 //! [book_counter]
 
 //! [count_by_delegation]
-LetterTypes count_by_delegation(Events book, Counting<LetterTypes> counter) {
+LetterTypes count_by_delegation(Events book, Counting<LetterTypes> counter, CounterLink& link) {
     counter = prime(std::move(counter));
-    for (unsigned char c : book) counter.send(c);  // reaches the innermost counter, however deep
+    for (unsigned char c : book) {
+        counter.send(c);         // reaches the innermost counter, however deep
+        link.call(classify(c));  // a slow counter: the one thread waits
+    }
     counter.send(KILL);
     return counter.result();
 }
@@ -99,11 +102,20 @@ extern const Chapter chapter{
     .default_runs = 10,
     .demonstrate = demonstrate,
     .variants = {
-        {"lines", [](Events book, const Settings&) { return count_by_delegation(book, book_counter()); },
+        {"lines", [](Events book, const Settings& settings) {
+             CounterLink link = settings.link();
+             return count_by_delegation(book, book_counter(), link);
+         },
          "the book counter delegates each line to a line counter"},
-        {"deep", [](Events book, const Settings&) { return count_by_delegation(book, nested(1000, book_counter())); },
+        {"deep", [](Events book, const Settings& settings) {
+             CounterLink link = settings.link();
+             return count_by_delegation(book, nested(1000, book_counter()), link);
+         },
          "the same under 1000 more levels of pass-through delegation"},
-        {"runs", [](Events book, const Settings&) { return count_by_delegation(book, dispatcher()); },
+        {"runs", [](Events book, const Settings& settings) {
+             CounterLink link = settings.link();
+             return count_by_delegation(book, dispatcher(), link);
+         },
          "each run of same-class events delegated to a run counter"},
     },
 };

@@ -1,6 +1,7 @@
 // Chapter 10's parts, declared for its tests.
 #pragma once
 
+#include "workbook/counter_kinds.hpp"
 #include "workbook/generator.hpp"
 #include "workbook/letter_types.hpp"
 
@@ -56,6 +57,11 @@ Counting<LetterTypes> dispatcher();
 Counting<LetterTypes> nested(int depth, Counting<LetterTypes> counter);
 
 // Primes `counter`, sends it every event of `book`, then KILL, and returns its result.
-LetterTypes count_by_delegation(Events book, Counting<LetterTypes> counter);
+LetterTypes count_by_delegation(Events book, Counting<LetterTypes> counter, CounterLink& link);
+// With local counters.
+inline LetterTypes count_by_delegation(Events book, Counting<LetterTypes> counter) {
+    CounterLink local;
+    return count_by_delegation(book, std::move(counter), local);
+}
 
 }  // namespace workbook::chapter10

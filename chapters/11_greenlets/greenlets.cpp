@@ -68,20 +68,22 @@ void demonstrate(std::ostream& out) {
 // event there. It never returns; destroying the greenlet unwinds it (GreenletExit).
 // (`.template` only because G, the kind of greenlet, is a template parameter here.)
 template <typename G>
-auto counting(Counter& counter, G& reader) {
-    return [&counter, &reader](unsigned char event) {
+auto counting(Counter& counter, G& reader, CounterLink& link) {
+    return [&counter, &reader, &link](unsigned char event) {
         for (;;) {
             counter(event);
+            link.call(classify(event));  // a slow counter: every greenlet waits with it
             event = reader.template switch_to<unsigned char>();
         }
     };
 }
 
 template <typename G>
-LetterTypes count_on_greenlets(Events book) {
+LetterTypes count_on_greenlets(Events book, CounterLink& link) {
     Counter vowel{"vowel"}, consonant{"consonant"}, other{"other"};
     G& reader = G::current();
-    G vowels{counting(vowel, reader)}, consonants{counting(consonant, reader)}, others{counting(other, reader)};
+    G vowels{counting(vowel, reader, link)}, consonants{counting(consonant, reader, link)},
+        others{counting(other, reader, link)};
     for (unsigned char c : book) {  // each letter is an event
         switch (classify(c)) {
             case Letter::vowel: vowels.switch_to(c); break;
@@ -93,8 +95,8 @@ LetterTypes count_on_greenlets(Events book) {
 }  // the three counters, suspended in their loops, are unwound here
 //! [count_on_greenlets]
 
-template LetterTypes count_on_greenlets<Greenlet>(Events book);
-template LetterTypes count_on_greenlets<UcontextGreenlet>(Events book);  // for ucontext.cpp
+template LetterTypes count_on_greenlets<Greenlet>(Events book, CounterLink& link);
+template LetterTypes count_on_greenlets<UcontextGreenlet>(Events book, CounterLink& link);  // for ucontext.cpp
 
 extern const Chapter chapter{
     .number = 11,
@@ -104,9 +106,15 @@ extern const Chapter chapter{
     .default_runs = 10,
     .demonstrate = demonstrate,
     .variants = {
-        {"fiber", [](Events book, const Settings&) { return count_on_greenlets<Greenlet>(book); },
+        {"fiber", [](Events book, const Settings& settings) {
+             CounterLink link = settings.link();
+             return count_on_greenlets<Greenlet>(book, link);
+         },
          "greenlets on Boost.Context fibers: a switch saves a few registers in user space"},
-        {"ucontext", [](Events book, const Settings&) { return count_on_ucontext_greenlets(book); },
+        {"ucontext", [](Events book, const Settings& settings) {
+             CounterLink link = settings.link();
+             return count_on_ucontext_greenlets(book, link);
+         },
          "greenlets on swapcontext: a switch also saves the signal mask with a system call"},
     },
 };

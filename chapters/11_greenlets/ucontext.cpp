@@ -9,6 +9,8 @@
 
 namespace workbook::chapter11 {
 
-LetterTypes count_on_ucontext_greenlets(Events book) { return count_on_greenlets<UcontextGreenlet>(book); }
+LetterTypes count_on_ucontext_greenlets(Events book, CounterLink& link) {
+    return count_on_greenlets<UcontextGreenlet>(book, link);
+}
 
 }  // namespace workbook::chapter11

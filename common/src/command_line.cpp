@@ -46,6 +46,37 @@ std::string variant_help(const Chapter* chapter) {
     return out.str();
 }
 
+// The talk's "pretend that Counter is computationally expensive or uses slow resources".
+void declare_counter_options(CLI::App& app, CounterSettings& counters) {
+    app.add_option_function<std::string>(
+           "--counter", [&counters](const std::string& kind) { counters.kind = *counter_kind_named(kind); },
+           "where each counter call goes (default local):\n"
+           "  local    the chapter's own count += 1, as in the talk\n"
+           "  service  an INCR to a private counter service that answers after --wait US\n"
+           "  redis    an INCR on a private redis-server, or on your Redis at --redis SOCKET")
+        ->type_name("KIND")
+        ->check(CLI::Validator(
+            [](const std::string& kind) {
+                return counter_kind_named(kind) ? std::string()
+                                                : quoted_if_empty(kind) + " is not a counter kind (local, service, redis)";
+            },
+            ""));
+    app.add_option_function<std::uint64_t>(
+           "--wait", [&counters](const std::uint64_t& us) { counters.wait_us = static_cast<std::int64_t>(us); },
+           "with --counter service: the service waits US microseconds before each answer (default 0)")
+        ->type_name("US")
+        ->transform(whole_number(0, CounterSettings::max_wait_us));
+    app.add_option_function<std::uint64_t>(
+           "--work", [&counters](const std::uint64_t& ns) { counters.work_ns = static_cast<std::int64_t>(ns); },
+           "burn about NS nanoseconds of CPU in each counter call, with any --counter (default 0)")
+        ->type_name("NS")
+        ->transform(whole_number(0, CounterSettings::max_work_ns));
+    app.add_option_function<std::string>(
+           "--redis", [&counters](const std::string& socket) { counters.redis_socket = socket; },
+           "with --counter redis: use the running Redis at the Unix socket SOCKET (default: a private one)")
+        ->type_name("SOCKET");
+}
+
 }  // namespace
 
 std::string detail::no_such_variant(const Chapter& chapter, std::string_view name) {
@@ -129,7 +160,17 @@ void declare_options(CLI::App& app, Options& options, const Chapter* chapter) {
                 ""));
         }
     }
+    if (chapter == nullptr || chapter->takes_in_flight) {
+        app.add_option("--in-flight", options.in_flight,
+                       "keep N counter calls waiting at once (default 1)" +
+                           std::string(chapter ? "" : "; only in the chapters that take it"))
+            ->type_name("N")
+            ->transform(whole_number(1, 1'000'000));
+    }
+    declare_counter_options(app, options.counters);
     app.add_flag("--json", options.json, "print one JSON object instead of the talk's three lines");
+    // The rules between options (--wait only with --counter service, ...), once all are parsed.
+    app.final_callback([&options] { options.counters.validate(); });
 }
 
 std::string usage_line(const CLI::App& app) {

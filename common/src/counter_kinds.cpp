@@ -80,7 +80,7 @@ bool CounterSettings::set(std::string_view option, std::string_view value) {
         wait_us = parse_whole(option, "microseconds", max_wait_us, value);
     } else if (option == "--work") {
         work_ns = parse_whole(option, "nanoseconds", max_work_ns, value);
-    } else if (option == "--redis-socket") {
+    } else if (option == "--redis") {
         redis_socket = std::string(value);
     } else {
         return false;
@@ -99,11 +99,11 @@ void CounterSettings::validate() const {
         throw UsageError("--wait is for --counter service (how long the counter service waits before it answers), not for --counter " +
                          std::string(counter_kind_name(kind)));
     if (redis_socket && kind != CounterKind::redis)
-        throw UsageError("--redis-socket is for --counter redis (the Unix socket of your running Redis), not for --counter " +
+        throw UsageError("--redis is for --counter redis (the Unix socket of your running Redis), not for --counter " +
                          std::string(counter_kind_name(kind)));
-    if (redis_socket && redis_socket->empty()) throw UsageError("--redis-socket needs the path of a Unix socket, got ''");
+    if (redis_socket && redis_socket->empty()) throw UsageError("--redis needs the path of a Unix socket, got ''");
     if (redis_socket && redis_socket->size() > max_socket_path)
-        throw UsageError("--redis-socket: the path is too long for a Unix socket (" + std::to_string(redis_socket->size()) +
+        throw UsageError("--redis: the path is too long for a Unix socket (" + std::to_string(redis_socket->size()) +
                          " bytes, at most " + std::to_string(max_socket_path) + ")");
 }
 

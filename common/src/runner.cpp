@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <unistd.h>
 
@@ -94,7 +96,8 @@ CountFunction chosen_count(const Chapter& chapter, const std::string& name) {
 }  // namespace
 
 RunResult run_and_report(const Chapter& chapter, Events book, std::uint64_t book_size,
-                         const std::string& book_name, const Options& options, std::ostream& out) {
+                         const std::string& book_name, const Options& options, std::ostream& out,
+                         const CounterBackend* counters) {
     std::uint64_t limit = options.limit_given ? options.limit : chapter.default_limit;
     Events events = limit == 0 || limit >= book.size() ? book : book.first(limit);
     int runs = options.runs > 0 ? options.runs : chapter.default_runs;
@@ -102,17 +105,32 @@ RunResult run_and_report(const Chapter& chapter, Events book, std::uint64_t book
     const CountFunction count = chosen_count(chapter, options.variant);
     const std::string_view variant =
         options.variant.empty() && !chapter.variants.empty() ? chapter.variants.front().name : options.variant;
+    if (options.in_flight != 1 && !chapter.takes_in_flight) {
+        throw UsageError("--in-flight: " + std::string(chapter.slug) +
+                         " makes one counter call at a time, its lesson: it cannot keep " +
+                         std::to_string(options.in_flight) + " waiting");
+    }
+    // Slow counters: one backend for all the runs (the caller's, or one of our own).
+    std::unique_ptr<CounterBackend> own_counters;
+    if (counters == nullptr && options.counters.calls_out()) {
+        own_counters = std::make_unique<CounterBackend>(options.counters);
+        counters = own_counters.get();
+    }
     Settings settings;
     settings.batch = options.batch;
+    settings.in_flight = options.in_flight;
+    settings.counters = counters;
     LetterTypes first{};
     double seconds = 0;
     for (int run = 0; run < runs; ++run) {
         Progress progress(events.size(), std::string(chapter.slug) + " run " + std::to_string(run + 1) + "/" +
                                              std::to_string(runs));
         settings.progress = &progress;
+        if (counters) counters->reset();
         auto start = std::chrono::steady_clock::now();
         LetterTypes counts = count(events, settings);
         seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (counters) counters->check_totals(counts);  // nothing lost, nothing counted twice
         if (run == 0) first = counts;
         else if (counts != first) {
             std::ostringstream message;
@@ -121,6 +139,7 @@ RunResult run_and_report(const Chapter& chapter, Events book, std::uint64_t book
         }
     }
     RunResult result{first, events.size(), runs, seconds};
+    const std::string counter = counters ? counters->settings().describe() : options.counters.describe();
 
     if (options.json) {
         // In this order: the tests and the bench's readers look for the fields, not their order,
@@ -129,6 +148,7 @@ RunResult run_and_report(const Chapter& chapter, Events book, std::uint64_t book
             {"chapter", chapter.number},   {"slug", chapter.slug},         {"title", chapter.title},
             {"mechanism", chapter.mechanism}, {"variant", variant},        {"batch", settings.batch},
             {"book", book_name},           {"book_events", book_size},     {"events", result.events},
+            {"counter", counter},          {"in_flight", settings.in_flight},
             {"runs", runs},                {"seconds", seconds},           {"ns_per_event", result.seconds_per_event() * 1e9},
             {"vowels", first.vowels},      {"consonants", first.consonants}, {"others", first.others},
         };
@@ -139,6 +159,7 @@ RunResult run_and_report(const Chapter& chapter, Events book, std::uint64_t book
     out << chapter.title << '\n' << first << '\n' << runs << (runs == 1 ? " run" : " runs") << " in "
         << std::fixed << std::setprecision(6) << seconds << " seconds\n";
     out.unsetf(std::ios::floatfield);
+    if (counters) out << "(counters: " << counter << (settings.in_flight > 1 ? ", " + std::to_string(settings.in_flight) + " calls in flight" : "") << ")\n";
     if (events.size() < book_size) {
         double per_event = result.seconds_per_event();
         out << "(only the first " << events.size() << " of " << book_size << " events; --limit 0 counts them all: "
@@ -164,7 +185,11 @@ int run_chapter(const Chapter& chapter, int argc, const char* const* argv) {
             chapter.demonstrate(out);
             out << '\n';
         }
-        run_and_report(chapter, book.events(), book.size(), book.name(), options, out);
+        // Started once, before the runs; destroyed on the way out, also after an error: no server,
+        // socket or directory is left (and its keeper stops it should this process be killed).
+        std::optional<CounterBackend> counters;
+        if (options.counters.calls_out()) counters.emplace(options.counters);
+        run_and_report(chapter, book.events(), book.size(), book.name(), options, out, counters ? &*counters : nullptr);
     } catch (const UsageError& error) {
         std::cerr << program << ": " << error.what() << "; " << usage_line(app) << '\n';
         return 2;

@@ -79,6 +79,7 @@ struct Chapter {
     /// Prints the talk's demonstration (e.g. `A C B D`) before the three lines; may be null.
     void (*demonstrate)(std::ostream& out) = nullptr;
     bool takes_batch = false;        ///< accepts `--batch N`
+    bool takes_in_flight = false;    ///< accepts `--in-flight N` (Settings::in_flight)
     std::vector<Variant> variants{};  ///< what `--variant` chooses from; the first is the default
 
     /// What `--variant name` runs: that variant's count function, the first variant's for an

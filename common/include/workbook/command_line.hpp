@@ -37,20 +37,23 @@ namespace workbook {
 void apply_conventions(CLI::App& app);
 
 /// Declares on `app` the options `chapter` takes, bound to `options`: `--book`, `--runs`,
-/// `--limit`, `--json`, and `--batch` and `--variant` where the chapter takes them (`--variant`
-/// checked against Chapter::variants). With a null `chapter`, the tour's: all of them, and
-/// `CHAPTER` arguments. Calls apply_conventions() first. A program adds its own options after it.
+/// `--limit`, `--json`, the counter options (`--counter`, `--wait`, `--work`, `--redis`, into
+/// Options::counters, their rules between each other checked by CounterSettings::validate() once
+/// all are parsed), and `--batch`, `--in-flight` and `--variant` where the chapter takes them
+/// (`--variant` checked against Chapter::variants). With a null `chapter`, the tour's: all of
+/// them, and `CHAPTER` arguments. Calls apply_conventions() first. A program adds its own options
+/// after it.
 ///
 /// \code
 /// // A program with the chapters' options and one of its own:
 /// CLI::App app{"Counts the book, waiting between events", "waiting"};
 /// workbook::Options options;
 /// workbook::declare_options(app, options, nullptr);
-/// std::uint64_t wait = 0;
-/// app.add_option("--wait", wait, "wait US microseconds per event (default 0)")
+/// std::uint64_t pause = 0;
+/// app.add_option("--pause", pause, "pause US microseconds per event (default 0)")
 ///     ->type_name("US")->transform(workbook::whole_number(0, 1'000'000));
-/// const char* argv[] = {"waiting", "--runs", "2", "--wait", "5"};
-/// assert(!workbook::handle_command_line(app, 5, argv) && options.runs == 2 && wait == 5);
+/// const char* argv[] = {"waiting", "--runs", "2", "--pause", "5"};
+/// assert(!workbook::handle_command_line(app, 5, argv) && options.runs == 2 && pause == 5);
 /// \endcode
 void declare_options(CLI::App& app, Options& options, const Chapter* chapter);
 

@@ -1,6 +1,6 @@
 /// \file
 /// \brief The counter kinds (`--counter local|service|redis`, `--wait`, `--work`,
-/// `--redis-socket`): the talk's "pretend that Counter is computationally expensive or uses slow
+/// `--redis`): the talk's "pretend that Counter is computationally expensive or uses slow
 /// resources like network, DB", made real for every chapter.
 ///
 /// Three pieces. workbook::CounterSettings is what the command line asked for, checked by
@@ -34,7 +34,7 @@ class KeyNamespace;
 enum class CounterKind : std::uint8_t {
     local,    ///< in the chapter's own memory: `count += 1`, as in the talk (the default)
     service,  ///< an `INCR` to the workbook's counter service, a private one answering after `--wait`
-    redis,    ///< an `INCR` on a real Redis: a private redis-server, or the user's (`--redis-socket`)
+    redis,    ///< an `INCR` on a real Redis: a private redis-server, or the user's (`--redis`)
 };
 
 /// The kind's name as `--counter` takes it: `local`, `service`, `redis`.
@@ -97,9 +97,9 @@ struct CounterSettings {
     CounterKind kind = CounterKind::local;     ///< `--counter KIND`
     std::optional<std::int64_t> wait_us;       ///< `--wait US`: only with `service`; none = 0
     std::int64_t work_ns = 0;                  ///< `--work NS`: CPU burnt per call, with any kind
-    std::optional<std::string> redis_socket;   ///< `--redis-socket PATH`: only with `redis`; none = a private redis-server
+    std::optional<std::string> redis_socket;   ///< `--redis SOCKET`: only with `redis`; none = a private redis-server
 
-    /// Sets the option `option` (`--counter`, `--wait`, `--work` or `--redis-socket`) from its
+    /// Sets the option `option` (`--counter`, `--wait`, `--work` or `--redis`) from its
     /// text, as a command line gives it. Returns false for any other option. Throws UsageError
     /// for a value that is not one the option takes (`--wait` and `--work` take decimal digits only).
     ///
@@ -114,7 +114,7 @@ struct CounterSettings {
     bool set(std::string_view option, std::string_view value);
 
     /// Checks the settings as a whole; throws UsageError with one line saying what is wrong: a
-    /// value out of range, `--wait` without `--counter service`, `--redis-socket` without
+    /// value out of range, `--wait` without `--counter service`, `--redis` without
     /// `--counter redis`, a socket path empty or too long for a Unix socket.
     ///
     /// \code
@@ -225,7 +225,7 @@ struct CounterPrograms {
 
 /// The counters of one chapter process: made by the runner before the runs, stopped at exit.
 /// It starts the private server its kind needs (the counter service, or a redis-server) or
-/// reaches the user's Redis at `--redis-socket`, gives the run's keys a prefix of their own
+/// reaches the user's Redis at `--redis`, gives the run's keys a prefix of their own
 /// (KeyNamespace), hands out links, and reads the totals back so that the runner can check that
 /// the server counted exactly what the chapter counted. Destroying it deletes the run's keys from
 /// the user's Redis and stops a private server: no process, socket or directory is left. Only

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "workbook/chapter.hpp"
+#include "workbook/counter_kinds.hpp"
 #include "workbook/letter_types.hpp"
 #include "workbook/progress.hpp"
 #include "workbook/settings.hpp"
@@ -36,6 +37,9 @@ struct Options {
     bool help = false;            ///< `--help` (or `-h`) was given
     std::size_t batch = 0;        ///< `--batch N`
     std::string variant;          ///< `--variant NAME`
+    std::size_t in_flight = 1;    ///< `--in-flight N`, for chapters that declare `takes_in_flight`
+    /// `--counter KIND`, `--wait US`, `--work NS`, `--redis SOCKET`: validated after parsing.
+    CounterSettings counters;
     std::vector<std::string> positional;  ///< the tour's `CHAPTER` arguments (a chapter takes none)
 };
 
@@ -86,10 +90,14 @@ struct RunResult {
 };
 
 /// Runs `chapter` on `events` as `options` say and prints the result to `out`: the talk's three
-/// lines (title, counts, `N runs in X seconds`), plus a note when only a prefix was counted, or
-/// one JSON object with `--json`. Runs the variant `options.variant` names (the default when
-/// empty). Throws UsageError when the chapter has no such variant, ChapterError when it fails.
-/// Nothing is printed unless every run succeeded.
+/// lines (title, counts, `N runs in X seconds`), plus a line naming the counters when they are
+/// slow (`--counter`, `--work`) and a note when only a prefix was counted, or one JSON object with
+/// `--json`. Runs the variant `options.variant` names (the default when empty). With slow
+/// counters it uses `counters`, or, when that is null, makes a CounterBackend of its own for the
+/// runs; it resets the server's counters before each run and checks after each that the server
+/// counted exactly what the chapter did. Throws UsageError when the chapter has no such variant
+/// or cannot honour an option (`--in-flight` where it makes one call at a time), ChapterError
+/// when it fails. Nothing is printed unless every run succeeded.
 ///
 /// \code
 /// for (const workbook::Chapter* chapter : workbook::registered_chapters()) {  // the tour, in short
@@ -100,9 +108,11 @@ struct RunResult {
 /// }
 /// \endcode
 RunResult run_and_report(const Chapter& chapter, Events events, std::uint64_t book_size,
-                         const std::string& book_name, const Options& options, std::ostream& out);
+                         const std::string& book_name, const Options& options, std::ostream& out,
+                         const CounterBackend* counters = nullptr);
 
-/// A chapter's whole `main`: parses options, loads the book, runs, prints. Exit status 0 on
+/// A chapter's whole `main`: parses options, loads the book, starts the counters the options ask
+/// for (once, before the runs; stopped at exit, also after an error), runs, prints. Exit status 0 on
 /// success, 1 when the chapter fails at run time, 2 for a bad option or an unreadable book;
 /// every error is one line on stderr and nothing on stdout.
 ///

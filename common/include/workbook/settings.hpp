@@ -23,9 +23,12 @@ struct Settings {
     /// `--batch N`: events sent per message, for chapters that declare `takes_batch`
     /// (0 = the chapter's own default).
     std::size_t batch = 0;
+    /// `--in-flight N`: counter calls a chapter that declares `takes_in_flight` keeps waiting at
+    /// once (1: one call at a time).
+    std::size_t in_flight = 1;
     /// Set by the runner when progress should be shown (a long run, stderr a terminal).
     Progress* progress = nullptr;
-    /// The counters' kind and work (`--counter`, `--wait`, `--work`, `--redis-socket`), made by the
+    /// The counters' kind and work (`--counter`, `--wait`, `--work`, `--redis`), made by the
     /// runner before the runs; null: local counters, no work.
     const CounterBackend* counters = nullptr;
 
