@@ -4,8 +4,11 @@
 
 #include "books.hpp"
 #include "child_testing.hpp"
+#include "counter_testing.hpp"
+#include "errors.hpp"
 
 #include "workbook/book.hpp"
+#include "workbook/runner.hpp"
 
 #include <doctest/doctest.h>
 
@@ -15,7 +18,11 @@
 
 using workbook::chapter02::count_with_processes;
 using workbook::chapter02::Start;
+using workbook::testing::error_of;
 using workbook::testing::every_byte_value;
+using workbook::testing::KillServerOnceCounting;
+using workbook::testing::local_work;
+using workbook::testing::service_counter;
 using workbook::testing::in_child;
 using workbook::testing::interrupt_mid_run;
 using workbook::testing::allow_only_more_processes;
@@ -76,4 +83,69 @@ TEST_CASE("Ctrl-C or SIGTERM mid-run reaps the running child, then dies of that 
         CHECK(no_child_remains());
         while (::waitpid(-1, nullptr, WNOHANG) > 0) {}  // so that one failure does not fail the next case
     }
+}
+
+TEST_CASE("with the counter service each child makes its event's call, and the service counts the book exactly, one or eight in flight") {
+    workbook::CounterBackend backend(service_counter());
+    workbook::Settings settings;
+    settings.counters = &backend;
+    auto book = workbook::Book::default_book(300);
+    for (std::size_t in_flight : {1, 8}) {
+        INFO("in flight: ", in_flight);
+        settings.in_flight = in_flight;
+        backend.reset();
+        CHECK(count_with_processes(book.events(), Start::fork, settings) == workbook::reference_count(book.events()));
+        CHECK(backend.totals() == workbook::reference_count(book.events()));
+    }
+}
+
+TEST_CASE("several children in flight count every event once, with local counters and with --work, and none remains") {
+    auto bytes = every_byte_value();
+    const workbook::CounterBackend work(local_work(1000));
+    for (const workbook::CounterBackend* counters : {static_cast<const workbook::CounterBackend*>(nullptr), &work}) {
+        for (std::size_t in_flight : {1, 3, 8, 300}) {
+            INFO("work: ", counters != nullptr, ", in flight: ", in_flight);
+            workbook::Settings settings;
+            settings.counters = counters;
+            settings.in_flight = in_flight;
+            CHECK(count_with_processes(bytes, Start::fork, settings) == workbook::reference_count(bytes));
+            CHECK(no_child_remains());
+        }
+    }
+}
+
+TEST_CASE("the counter service killed mid-run stops the run with one error naming it, and no child remains") {
+    static const auto book = workbook::Book::default_book(1'000'000);  // minutes of work: it cannot end first
+    for (std::size_t in_flight : {1, 8}) {
+        INFO("in flight: ", in_flight);
+        REQUIRE(no_child_remains());
+        std::string error;
+        {
+            workbook::CounterBackend backend(service_counter());
+            workbook::Settings settings;
+            settings.counters = &backend;
+            settings.in_flight = in_flight;
+            KillServerOnceCounting killer(backend);
+            error = error_of([&] { count_with_processes(book.events(), Start::fork, settings); });
+            CHECK(killer.killed());
+        }  // the backend reaps its server's keeper
+        CHECK_MESSAGE(error.find(") could not call the counter service: it exited with status 3") != std::string::npos, error);
+        CHECK(error.rfind("the process for event ", 0) == 0);
+        CHECK(no_child_remains());
+    }
+}
+
+TEST_CASE("vfork refuses a counter that calls out and more than one child in flight, with a usage error saying why") {
+    auto bytes = every_byte_value();
+    workbook::CounterBackend service(service_counter());
+    workbook::Settings calls_out;
+    calls_out.counters = &service;
+    workbook::Settings eight;
+    eight.in_flight = 8;
+    const char* why = "--variant vfork: its child borrows the parent's memory, so it can neither make a counter call "
+                      "of its own nor run beside another (use --variant fork)";
+    for (const workbook::Settings* settings : {&calls_out, &eight}) {
+        CHECK_THROWS_WITH_AS(count_with_processes(bytes, Start::vfork, *settings), why, workbook::UsageError);
+    }
+    CHECK(service.totals() == workbook::LetterTypes{});  // refused before any child started
 }
