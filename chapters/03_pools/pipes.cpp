@@ -1,7 +1,8 @@
 // Chapter 03's pipes made safe: a dead worker is reported by name, never waited for, never left behind.
 //
 // Whole reads and writes, a worker that keeps only its own pipe, a write to a dead worker's pipe that
-// fails instead of hanging, and ProcTuple's close, died and destructor.
+// fails instead of hanging, a worker's counter calls that end it when they fail, and ProcTuple's
+// join, close, died and destructor.
 #include "pipes.hpp"
 
 #include "pools.hpp"
@@ -48,8 +49,26 @@ bool write_all(int fd, const void* data, std::size_t size) {
     return true;
 }
 
-std::string describe_worker_end(int status) {
+CounterLink worker_link(const CounterBackend* counters) {
+    try {
+        return counters != nullptr ? counters->link() : CounterLink();
+    } catch (const ChapterError&) {
+        ::_exit(counter_failed);
+    }
+}
+
+void call_counter(CounterLink& link, std::string_view counter, std::size_t events) {
+    try {
+        for (std::size_t i = 0; i < events && link.active(); ++i) link.call(counter);
+    } catch (const ChapterError&) {
+        ::_exit(counter_failed);
+    }
+}
+
+std::string describe_worker_end(int status, const CounterBackend* counters) {
     std::string text = processes::describe_end(status);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == counter_failed && counters != nullptr)
+        text += " (its call to " + counters->endpoint().server_name + " failed)";
     if (WIFEXITED(status) && WEXITSTATUS(status) == queue_closed) text += " (its pipe closed before KILL)";
     if (WIFEXITED(status) && WEXITSTATUS(status) == bad_message) text += " (a message it did not understand)";
     return text;
@@ -58,6 +77,15 @@ std::string describe_worker_end(int status) {
 void kill_and_reap(pid_t pid) noexcept {
     ::kill(pid, SIGKILL);
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {}
+}
+
+void ProcTuple::join() {
+    close();
+    pid_t pid = std::exchange(pid_, -1);
+    int status = processes::reap(pid);
+    if (!processes::ended_well(status))
+        throw ChapterError("worker '" + std::string(counter_.name) + "' (pid " + std::to_string(pid) + ") failed: it " +
+                           describe_worker_end(status, counters_));
 }
 
 void ProcTuple::close() {
@@ -71,7 +99,7 @@ void ProcTuple::died() {
     ::kill(pid, SIGKILL);  // does not change how a worker already on its way out ended
     int status = processes::reap(pid);
     throw ChapterError("worker '" + std::string(counter_.name) + "' (pid " + std::to_string(pid) +
-                       ") died during the run: it " + describe_worker_end(status));
+                       ") died during the run: it " + describe_worker_end(status, counters_));
 }
 
 ProcTuple::~ProcTuple() {

@@ -2,8 +2,11 @@
 // that keeps only its own pipe, and how a worker ended.
 #pragma once
 
+#include "workbook/counter_kinds.hpp"
+
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 
 namespace workbook::chapter03 {
@@ -22,9 +25,15 @@ bool read_exactly(int fd, void* data, std::size_t size);
 // throws Interrupted once SIGINT or SIGTERM was caught.
 bool write_all(int fd, const void* data, std::size_t size);
 
+// In a new worker: its own link to the counters (`--counter`; a local one without `counters`), and
+// `events` calls of counter `counter` through it, one request each. A failure (the server gone)
+// ends the worker with `counter_failed`.
+CounterLink worker_link(const CounterBackend* counters);
+void call_counter(CounterLink& link, std::string_view counter, std::size_t events);
+
 // How a worker ended, its own exit statuses explained: "exited with status 3 (its pipe closed
-// before KILL)".
-std::string describe_worker_end(int status);
+// before KILL)"; a failed counter call names the server of `counters`.
+std::string describe_worker_end(int status, const CounterBackend* counters);
 
 // Kills a worker that is still running and reaps it; for destructors, so it never throws.
 void kill_and_reap(pid_t pid) noexcept;

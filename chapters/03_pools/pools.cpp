@@ -22,10 +22,12 @@ namespace workbook::chapter03 {
 
 //! [feed_counter]
 // The talk's FeedCounter.__call__, the whole life of a worker process: count each message's events
-// into the shared counter until KILL. (The talk's version reads `s = self.queue.get()` but tests
-// `if c == KILL`, a name it never set.)
-[[noreturn]] static void feed_counter(int queue, const MCount& counter) {
+// into the shared counter until KILL, each event first a call of its own to the slow counter
+// (`--counter`) through the worker's own link. (The talk's version reads `s = self.queue.get()` but
+// tests `if c == KILL`, a name it never set.)
+[[noreturn]] static void feed_counter(int queue, const MCount& counter, const CounterBackend* counters) {
     static unsigned char events[64 * 1024];
+    CounterLink link = worker_link(counters);
     for (;;) {
         Header header;
         if (!read_exactly(queue, &header, sizeof header)) ::_exit(queue_closed);  // blocks here
@@ -36,14 +38,15 @@ namespace workbook::chapter03 {
             if (!read_exactly(queue, events, chunk)) ::_exit(queue_closed);
             left -= chunk;
         }
+        call_counter(link, counter.name, header.size);
         counter.add(header.size);  // self.count.value += 1, for every event of the message
     }
 }
 //! [feed_counter]
 
 //! [proctuple]
-ProcTuple::ProcTuple(MCount counter, std::size_t batch)
-    : counter_(counter), batch_(std::max<std::size_t>(batch, 1)), message_(sizeof(Header) + batch_) {
+ProcTuple::ProcTuple(MCount counter, std::size_t batch, const CounterBackend* counters)
+    : counter_(counter), batch_(std::max<std::size_t>(batch, 1)), counters_(counters), message_(sizeof(Header) + batch_) {
     int pipe_fds[2];
     if (::pipe(pipe_fds) != 0)
         throw ChapterError("cannot make the pipe of worker '" + std::string(counter_.name) + "': " + std::strerror(errno));
@@ -51,7 +54,7 @@ ProcTuple::ProcTuple(MCount counter, std::size_t batch)
     pid_ = ::fork();
     if (pid_ == 0) {
         keep_only(pipe_fds[0]);
-        feed_counter(pipe_fds[0], counter_);
+        feed_counter(pipe_fds[0], counter_, counters_);
     }
     int error = errno;
     ::close(pipe_fds[0]);  // the worker must hold the only read end, so that its death closes it
@@ -77,22 +80,13 @@ void ProcTuple::put_kill() {
 }
 //! [proctuple]
 
-void ProcTuple::join() {
-    close();
-    pid_t pid = std::exchange(pid_, -1);
-    int status = processes::reap(pid);
-    if (!processes::ended_well(status))
-        throw ChapterError("worker '" + std::string(counter_.name) + "' (pid " + std::to_string(pid) + ") failed: it " +
-                           describe_worker_end(status));
-}
-
 //! [count_with_worker_processes]
 // The talk's `process_test` with `proctuple`s.
 LetterTypes count_with_worker_processes(Events book, const PoolOptions& options) {
     processes::SharedCounters shared;
-    ProcTuple vowel({"vowel", &shared[Letter::vowel]}, options.batch);
-    ProcTuple consonant({"consonant", &shared[Letter::consonant]}, options.batch);
-    ProcTuple other({"other", &shared[Letter::other]}, options.batch);
+    ProcTuple vowel({"vowel", &shared[Letter::vowel]}, options.batch, options.counters);
+    ProcTuple consonant({"consonant", &shared[Letter::consonant]}, options.batch, options.counters);
+    ProcTuple other({"other", &shared[Letter::other]}, options.batch, options.counters);
     if (options.on_started) options.on_started(std::array{vowel.pid(), consonant.pid(), other.pid()});
 
     std::uint64_t sent = 0;

@@ -32,15 +32,18 @@ enum WorkerExit : int {
     killed_by_sentinel = 0,  // read KILL: the only good end
     queue_closed = 3,        // its pipe reached end-of-file before KILL (the parent is gone)
     bad_message = 4,         // a header it does not understand
+    counter_failed = 5,      // a call to the slow counter failed (its server gone)
 };
 
 // The talk's `ProcTuple(queue, proc, counter)`: a worker process running FeedCounter, fed through its
 // own pipe. `put` queues events; every `batch` events are one message, one write. The worker keeps
 // only its own end of its pipe, so its death closes the pipe and a write to it fails with EPIPE
-// instead of blocking forever. The destructor kills and reaps a worker that was not joined.
+// instead of blocking forever. With `counters`, the worker makes its own link and calls it once per
+// event. The destructor kills and reaps a worker that was not joined.
 class ProcTuple {
 public:
-    ProcTuple(MCount counter, std::size_t batch);  // starts the worker; throws ChapterError
+    // Starts the worker; throws ChapterError.
+    ProcTuple(MCount counter, std::size_t batch, const CounterBackend* counters = nullptr);
     ~ProcTuple();
     ProcTuple(const ProcTuple&) = delete;
     ProcTuple& operator=(const ProcTuple&) = delete;
@@ -63,6 +66,7 @@ private:
 
     MCount counter_;
     std::size_t batch_;
+    const CounterBackend* counters_;  // null: local counters, no work
     pid_t pid_ = -1;  // -1 once reaped
     int queue_ = -1;  // the write end of the worker's pipe
     std::vector<unsigned char> message_;  // a Header, then up to batch_ events
@@ -79,6 +83,7 @@ struct PoolOptions {
     Pool pool = Pool::per_class;
     std::size_t batch = 1;          // events per message (a shared-pool item holds at most 4084)
     Progress* progress = nullptr;   // told how many events were sent, now and then
+    const CounterBackend* counters = nullptr;  // `--counter`: each worker calls it once per event
     // Test hook: called once every worker is running, with their pids (per class: vowel, consonant,
     // other), before the first event is sent.
     std::function<void(std::span<const pid_t>)> on_started{};

@@ -4,6 +4,7 @@
 
 #include "books.hpp"
 #include "child_testing.hpp"
+#include "counter_testing.hpp"
 #include "errors.hpp"
 
 #include "workbook/book.hpp"
@@ -24,6 +25,9 @@ using workbook::chapter03::PoolOptions;
 using workbook::chapter03::count_with_pool;
 using workbook::chapter03::ProcTuple;
 using workbook::testing::in_child;
+using workbook::testing::KillServerOnceCounting;
+using workbook::testing::local_work;
+using workbook::testing::service_counter;
 using workbook::testing::interrupt_mid_run;
 using workbook::testing::allow_only_more_processes;
 using workbook::testing::error_of;
@@ -223,5 +227,52 @@ TEST_CASE("Ctrl-C or SIGTERM mid-run reaps every worker, then dies of that signa
             CHECK(no_child_remains());
             while (::waitpid(-1, nullptr, WNOHANG) > 0) {}  // so that one failure does not fail the next case
         }
+    }
+}
+
+TEST_CASE("with the counter service each worker calls it once per event, whatever the batch, and the service counts the book exactly") {
+    workbook::CounterBackend backend(service_counter());
+    auto book = workbook::Book::default_book(400);
+    for (Pool pool : {Pool::per_class, Pool::shared}) {
+        for (std::size_t batch : {1, 64}) {
+            INFO("shared pool: ", pool == Pool::shared, ", batch ", batch);
+            PoolOptions options = options_for(pool, batch);
+            options.counters = &backend;
+            backend.reset();
+            CHECK(count_with_pool(book.events(), options) == workbook::reference_count(book.events()));
+            CHECK(backend.totals() == workbook::reference_count(book.events()));
+        }
+    }
+}
+
+TEST_CASE("with --work on local counters the workers count the same") {
+    const workbook::CounterBackend work(local_work(1000));
+    auto book = workbook::Book::default_book(400);
+    for (Pool pool : {Pool::per_class, Pool::shared}) {
+        INFO("shared pool: ", pool == Pool::shared);
+        PoolOptions options = options_for(pool, 16);
+        options.counters = &work;
+        CHECK(count_with_pool(book.events(), options) == workbook::reference_count(book.events()));
+        CHECK(no_child_remains());
+    }
+}
+
+TEST_CASE("the counter service killed mid-run is reported as a worker's failure naming it, and no child remains") {
+    static const auto book = workbook::Book::default_book(1'000'000);  // a call per event: it cannot end first
+    for (Pool pool : {Pool::per_class, Pool::shared}) {
+        INFO("shared pool: ", pool == Pool::shared);
+        REQUIRE(no_child_remains());
+        std::string error;
+        {
+            workbook::CounterBackend backend(service_counter());
+            PoolOptions options = options_for(pool, 64);
+            options.counters = &backend;
+            KillServerOnceCounting killer(backend);
+            error = error_of([&] { count_with_pool(book.events(), options); });
+            CHECK(killer.killed());
+        }  // the backend reaps its server's keeper
+        CHECK_MESSAGE(error.find("it exited with status 5 (its call to the counter service failed)") != std::string::npos, error);
+        CHECK(error.rfind(pool == Pool::per_class ? "worker '" : "pool worker ", 0) == 0);
+        CHECK(no_child_remains());
     }
 }

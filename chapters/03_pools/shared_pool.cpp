@@ -28,8 +28,9 @@ struct ItemHeader {
 };
 constexpr std::size_t max_item_events = PIPE_BUF - sizeof(ItemHeader);
 
-[[noreturn]] void pool_worker(int queue, const MCount (&counters)[3]) {
+[[noreturn]] void pool_worker(int queue, const MCount (&counters)[3], const CounterBackend* backend) {
     unsigned char item[PIPE_BUF];
+    CounterLink link = worker_link(backend);  // the worker's own, one call per event
     for (;;) {
         ssize_t n = ::read(queue, item, sizeof item);  // one packet, one item
         if (n < 0 && errno == EINTR) continue;
@@ -42,6 +43,7 @@ constexpr std::size_t max_item_events = PIPE_BUF - sizeof(ItemHeader);
             static_cast<std::size_t>(n) != sizeof header + header.header.size) {
             ::_exit(bad_message);
         }
+        call_counter(link, counters[header.counter].name, header.header.size);
         counters[header.counter].add(header.header.size);
     }
 }
@@ -49,7 +51,7 @@ constexpr std::size_t max_item_events = PIPE_BUF - sizeof(ItemHeader);
 
 class SharedPool {
 public:
-    SharedPool(std::size_t size, const MCount (&counters)[3]) {
+    SharedPool(std::size_t size, const MCount (&counters)[3], const CounterBackend* backend) : backend_(backend) {
         int pipe_fds[2];
         if (::pipe2(pipe_fds, O_DIRECT) != 0) throw ChapterError(std::string("cannot make the pool's pipe: ") + std::strerror(errno));
         processes::flush_before_fork();
@@ -57,7 +59,7 @@ public:
             pid_t pid = ::fork();
             if (pid == 0) {
                 keep_only(pipe_fds[0]);
-                pool_worker(pipe_fds[0], counters);
+                pool_worker(pipe_fds[0], counters, backend);
             }
             if (pid < 0) {
                 int error = errno;
@@ -111,7 +113,7 @@ private:
             int status = processes::reap(pids_[i]);
             if (failure.empty() && !processes::ended_well(status)) {
                 failure = "pool worker " + std::to_string(i + 1) + " (pid " + std::to_string(pids_[i]) +
-                          ") failed: it " + describe_worker_end(status);
+                          ") failed: it " + describe_worker_end(status, backend_);
             }
             pids_[i] = -1;
         }
@@ -125,6 +127,7 @@ private:
         throw ChapterError(failure.empty() ? "every pool worker closed the pool's pipe" : failure);
     }
 
+    const CounterBackend* backend_;
     int queue_ = -1;
     std::vector<pid_t> pids_;
 };
@@ -141,7 +144,7 @@ LetterTypes count_with_shared_pool(Events book, const PoolOptions& options) {
     const MCount counters[3] = {{"vowel", &shared[Letter::vowel]},
                                 {"consonant", &shared[Letter::consonant]},
                                 {"other", &shared[Letter::other]}};
-    SharedPool pool(shared_pool_size(), counters);
+    SharedPool pool(shared_pool_size(), counters, options.counters);
     if (options.on_started) options.on_started(pool.pids());
 
     // The parent still dispatches: it collects each class's events and submits them as items.

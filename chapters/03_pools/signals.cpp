@@ -66,6 +66,7 @@ LetterTypes count_with_pool(Events book, Pool pool, const Settings& settings) {
     options.pool = pool;
     options.batch = settings.batch == 0 ? 1 : settings.batch;
     options.progress = settings.progress;
+    options.counters = settings.counters;
     return count_with_pool(book, options);
 }
 
