@@ -16,22 +16,24 @@ namespace workbook::chapter04 {
 
 //! [feed_counter]
 // The talk's FeedCounter.__call__, the whole life of a worker thread: count each message's events
-// until KILL. (The talk's process version reads `s = self.queue.get()` and tests `c`; its later copy,
-// which this follows, reads `c`.)
+// until KILL, each event first a call of its own to the slow counter (`--counter`) through the
+// thread's own link. (The talk's process version reads `s = self.queue.get()` and tests `c`; its
+// later copy, which this follows, reads `c`.)
 static void feed_counter(BlockingQueue<Message>& queue, std::atomic<std::uint64_t>& count, std::string_view name,
-                         const ThreadHooks& hooks) {
+                         const ThreadHooks& hooks, CounterLink& link) {
     for (;;) {
         std::optional<Message> message = queue.get();  // blocks here
         if (!message || message->kill) break;          // sentinel value (or the run was abandoned)
         if (hooks.on_message) hooks.on_message(name, *message);
+        for (unsigned char c : message->events) link.call(classify(c));
         count.fetch_add(message->events.size(), std::memory_order_relaxed);  // self.count.value += 1, for every event
     }
 }
 //! [feed_counter]
 
 //! [threadtuple]
-ThreadTuple::ThreadTuple(std::string_view name, std::size_t batch, const ThreadHooks& hooks)
-    : name_(name), batch_(std::max<std::size_t>(batch, 1)), hooks_(hooks), queue_(queue_capacity) {
+ThreadTuple::ThreadTuple(std::string_view name, std::size_t batch, const ThreadHooks& hooks, const CounterBackend* counters)
+    : name_(name), batch_(std::max<std::size_t>(batch, 1)), hooks_(hooks), counters_(counters), queue_(queue_capacity) {
     pending_.reserve(batch_);
     try {
         if (hooks_.before_start) hooks_.before_start(name_);
@@ -43,9 +45,11 @@ ThreadTuple::ThreadTuple(std::string_view name, std::size_t batch, const ThreadH
 
 // The whole life of the worker thread. An exception must not leave it (that would terminate the
 // program): it is kept for join(), and the queue is closed so that the producer stops waiting on it.
+// The link is made here, in the worker thread that alone uses it.
 void ThreadTuple::run() noexcept {
     try {
-        feed_counter(queue_, count_, name_, hooks_);
+        CounterLink link = counters_ != nullptr ? counters_->link() : CounterLink();
+        feed_counter(queue_, count_, name_, hooks_, link);
     } catch (...) {
         failure_ = std::current_exception();
         queue_.close();
@@ -76,9 +80,9 @@ void ThreadTuple::join() {
 // The talk's `thread_test`, with `threadtuple`s.
 LetterTypes count_with_worker_threads(Events book, const ThreadOptions& options) {
     const std::size_t batch = std::clamp<std::size_t>(options.batch, 1, std::max<std::size_t>(book.size(), 1));
-    ThreadTuple vowel("vowel", batch, options.hooks);
-    ThreadTuple consonant("consonant", batch, options.hooks);
-    ThreadTuple other("other", batch, options.hooks);
+    ThreadTuple vowel("vowel", batch, options.hooks, options.counters);
+    ThreadTuple consonant("consonant", batch, options.hooks, options.counters);
+    ThreadTuple other("other", batch, options.hooks, options.counters);
 
     std::uint64_t sent = 0;
     for (unsigned char c : book) {
@@ -108,6 +112,7 @@ extern const Chapter chapter{
         ThreadOptions options;
         options.batch = settings.batch == 0 ? 1 : settings.batch;
         options.progress = settings.progress;
+        options.counters = settings.counters;
         return count_with_worker_threads(book, options);
     },
     .default_runs = 3,

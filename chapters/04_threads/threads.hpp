@@ -95,11 +95,13 @@ inline constexpr std::size_t queue_capacity = 1024;
 
 // The talk's `ThreadTuple(queue, thread, counter)`: a worker thread running FeedCounter, fed through
 // its own queue, counting into an atomic. `put` queues events; every `batch` events make one
-// message. An exception in the worker ends it, closes its queue and is rethrown by `join` as a
+// message. With `counters`, the worker thread makes its own link and calls it once per event. An
+// exception in the worker (a failed counter call too) ends it, closes its queue and is rethrown by `join` as a
 // ChapterError. The destructor closes the queue and joins: no thread is ever left running or detached.
 class ThreadTuple {
 public:
-    ThreadTuple(std::string_view name, std::size_t batch, const ThreadHooks& hooks);  // throws ChapterError
+    // Starts the worker; throws ChapterError.
+    ThreadTuple(std::string_view name, std::size_t batch, const ThreadHooks& hooks, const CounterBackend* counters = nullptr);
     ~ThreadTuple();
     ThreadTuple(const ThreadTuple&) = delete;
     ThreadTuple& operator=(const ThreadTuple&) = delete;
@@ -123,6 +125,7 @@ private:
     std::string_view name_;
     std::size_t batch_;
     const ThreadHooks& hooks_;
+    const CounterBackend* counters_;  // null: local counters, no work
     BlockingQueue<Message> queue_;
     std::atomic<std::uint64_t> count_{0};  // the talk's Value('i', 0)
     std::exception_ptr failure_;           // what ended the worker, set before it closes its queue
@@ -133,6 +136,7 @@ private:
 struct ThreadOptions {
     std::size_t batch = 1;         // events per message
     Progress* progress = nullptr;  // told how many events were sent, now and then
+    const CounterBackend* counters = nullptr;  // `--counter`: each worker calls it once per event
     ThreadHooks hooks{};
 };
 

@@ -3,6 +3,7 @@
 #include "threads.hpp"
 
 #include "books.hpp"
+#include "counter_testing.hpp"
 #include "errors.hpp"
 #include "observe.hpp"
 
@@ -25,6 +26,9 @@ using workbook::chapter04::ThreadHooks;
 using workbook::chapter04::ThreadOptions;
 using workbook::chapter04::ThreadTuple;
 using workbook::testing::error_of;
+using workbook::testing::KillServerOnceCounting;
+using workbook::testing::local_work;
+using workbook::testing::service_counter;
 using workbook::testing::eventually;
 using workbook::testing::every_byte_value;
 using workbook::testing::task_state;
@@ -146,4 +150,39 @@ TEST_CASE("a thread that cannot start is a clear error, and the threads already 
     CHECK(failure_of(hooks) == "cannot start worker thread 'other': " +
                                    std::make_error_code(std::errc::resource_unavailable_try_again).message());
     CHECK(ended.names() == "consonant vowel");  // the two started ended; 'other' never ran
+}
+
+TEST_CASE("with the counter service each worker thread calls it once per event, whatever the batch, and the service counts the book exactly") {
+    workbook::CounterBackend backend(service_counter());
+    auto book = workbook::Book::default_book(400);
+    for (std::size_t batch : {1, 64}) {
+        INFO("batch ", batch);
+        ThreadOptions options = with_batch(batch);
+        options.counters = &backend;
+        backend.reset();
+        CHECK(count_with_worker_threads(book.events(), options) == workbook::reference_count(book.events()));
+        CHECK(backend.totals() == workbook::reference_count(book.events()));
+    }
+}
+
+TEST_CASE("with --work on local counters the worker threads count the same") {
+    const workbook::CounterBackend work(local_work(1000));
+    auto book = workbook::Book::default_book(400);
+    ThreadOptions options = with_batch(16);
+    options.counters = &work;
+    CHECK(count_with_worker_threads(book.events(), options) == workbook::reference_count(book.events()));
+}
+
+TEST_CASE("the counter service killed mid-run is reported as a worker thread's failure naming it, and every thread has ended") {
+    static const auto book = workbook::Book::default_book(1'000'000);  // a call per event: it cannot end first
+    workbook::CounterBackend backend(service_counter());
+    ThreadOptions options = with_batch(64);
+    options.counters = &backend;
+    EndedWorkers ended(options.hooks);
+    KillServerOnceCounting killer(backend);
+    const std::string error = error_of([&] { count_with_worker_threads(book.events(), options); });
+    CHECK(killer.killed());
+    CHECK(error.rfind("worker thread '", 0) == 0);
+    CHECK_MESSAGE(error.find("the counter service") != std::string::npos, error);
+    CHECK(ended.names() == "consonant other vowel");
 }
