@@ -7,6 +7,7 @@
 
 #include "workbook/book.hpp"
 #include "workbook/registry.hpp"
+#include "workbook/runner.hpp"
 
 #include <doctest/doctest.h>
 
@@ -135,6 +136,12 @@ void check_every_chapter_with(const workbook::CounterSettings& asked) {
                  setting.settings.batch);
             setting.settings.counters = &counters;
             counters.reset();
+            if (chapter->slug == "02_processes" && setting.variant == "vfork") {
+                // A vforked child borrows the parent's memory: it cannot make a counter call, and says so.
+                CHECK_THROWS_AS(chapter->count_for(setting.variant)(book.events(), setting.settings),
+                                workbook::UsageError);
+                continue;
+            }
             CHECK(chapter->count_for(setting.variant)(book.events(), setting.settings) == expected);
             CHECK_NOTHROW(counters.check_totals(expected));
         }

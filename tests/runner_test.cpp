@@ -197,13 +197,13 @@ TEST_CASE("runs that disagree are a chapter error, not a result") {
 }
 
 TEST_CASE("the usage line lists only the options a chapter takes") {
-    CHECK(workbook::usage(&fake, "99_fake") == "usage: 99_fake [--book PATH|-] [--runs N] [--limit N] [--json] [--help]");
+    CHECK(workbook::usage(&fake, "99_fake") == "usage: 99_fake [--book PATH|-] [--runs N] [--limit N] [--counter KIND] [--wait US] [--work NS] [--redis SOCKET] [--json] [--help]");
     workbook::Chapter batched = fake;
     batched.takes_batch = true;
     batched.count = nullptr;
     batched.variants = {{"fiber", count_by_reference, "one way"}, {"ucontext", count_by_reference, "another"}};
     CHECK(workbook::usage(&batched, "x") ==
-          "usage: x [--book PATH|-] [--runs N] [--limit N] [--batch N] [--variant NAME] [--json] [--help]");
+          "usage: x [--book PATH|-] [--runs N] [--limit N] [--batch N] [--variant NAME] [--counter KIND] [--wait US] [--work NS] [--redis SOCKET] [--json] [--help]");
 }
 
 TEST_CASE("the runner calls the count function of the variant named, the first variant's by default") {
