@@ -59,12 +59,7 @@ void declare(CLI::App& app, Options& options) {
             ""));
     app.add_option("--book", options.book, "count this file (or standard input) instead of the default book")
         ->type_name("PATH|-")
-        ->check(CLI::Validator(
-            [](const std::string& path) {
-                return path.empty() ? std::string("'' is not a book: give a path, or - for standard input")
-                                    : std::string();
-            },
-            ""));
+        ->check(workbook::book_path());
     app.add_option("--limit", options.limit, "count at most the first N events in every row (marked prefix, like any other)")
         ->type_name("N")
         ->transform(workbook::whole_number(1));

@@ -2,6 +2,7 @@
 // (a private counter service or redis-server, or the user's Redis), links that count exactly what
 // they are called with, in threads and in forked children, clear errors when a server dies, and
 // nothing left behind.
+#include "redis_testing.hpp"
 #include "workbook/counter_kinds.hpp"
 
 #include "workbook/book.hpp"
@@ -38,6 +39,8 @@ using workbook::UsageError;
 
 namespace {
 
+using workbook::testing::redis_or_skip;
+
 const workbook::CounterPrograms programs{WORKBOOK_COUNTER_SERVICE, "redis-server"};
 
 bool exists(const std::string& path) {
@@ -45,30 +48,8 @@ bool exists(const std::string& path) {
     return ::stat(path.c_str(), &info) == 0;
 }
 
-bool in_ci() {
-    const char* ci = std::getenv("CI");
-    return ci && *ci && std::strcmp(ci, "false") != 0 && std::strcmp(ci, "0") != 0;
-}
 
-bool have_redis_server() {
-    try {
-        workbook::PrivateServer::redis();
-        return true;
-    } catch (const workbook::ServerError& missing) {
-        if (std::string(missing.what()).find("is not installed") == std::string::npos) throw;
-        return false;
-    }
-}
 
-// redis-server is optional on a learner's machine (the case reports itself skipped), not in CI.
-bool redis_or_skip() {
-    static const bool present = have_redis_server();
-    if (!present) {
-        if (in_ci()) FAIL("redis-server is missing, and CI must run this test (Debian package redis-server)");
-        MESSAGE("skipped: redis-server is not installed (Debian package redis-server)");
-    }
-    return present;
-}
 
 CounterSettings kind(CounterKind chosen, std::int64_t work_ns = 0) {
     CounterSettings settings;

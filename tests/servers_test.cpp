@@ -1,6 +1,7 @@
 // Private servers (the counter service, redis-server): started, talked to with the same client,
 // stopped, and never left behind, even when their parent is SIGKILLed; key namespaces; a server
 // killed or stopped mid-run gives the client a clear error, not a hang.
+#include "redis_testing.hpp"
 #include "workbook/servers.hpp"
 
 #include <doctest/doctest.h>
@@ -21,6 +22,8 @@ using workbook::PrivateServer;
 
 namespace {
 
+using workbook::testing::redis_or_skip;
+
 bool exists(const std::string& path) {
     struct stat info{};
     return ::stat(path.c_str(), &info) == 0;
@@ -28,30 +31,8 @@ bool exists(const std::string& path) {
 
 bool process_exists(pid_t pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
 
-bool in_ci() {
-    const char* ci = std::getenv("CI");
-    return ci && *ci && std::strcmp(ci, "false") != 0 && std::strcmp(ci, "0") != 0;
-}
 
-bool have_redis_server() {
-    try {
-        PrivateServer::redis();
-        return true;
-    } catch (const workbook::ServerError& missing) {
-        if (std::string(missing.what()).find("is not installed") == std::string::npos) throw;
-        return false;
-    }
-}
 
-// redis-server is optional on a learner's machine (the test reports itself skipped), not in CI.
-bool redis_or_skip() {
-    static const bool present = have_redis_server();
-    if (!present) {
-        if (in_ci()) FAIL("redis-server is missing, and CI must run this test (Debian package redis-server)");
-        MESSAGE("skipped: redis-server is not installed (Debian package redis-server)");
-    }
-    return present;
-}
 
 // Waits for `pid`, a child of this process, to exit; false if it has not within `limit`.
 // Waiting for another process's reaction to a signal is the point here, hence the deadline.

@@ -91,6 +91,14 @@ void apply_conventions(CLI::App& app) {
     app.set_help_flag("-h,--help", "show this help");
 }
 
+CLI::Validator book_path() {
+    return CLI::Validator(
+        [](const std::string& path) {
+            return path.empty() ? std::string("'' is not a book: give a path, or - for standard input") : std::string();
+        },
+        "");
+}
+
 CLI::Validator whole_number(std::uint64_t minimum, std::uint64_t maximum) {
     std::string rule = maximum == std::numeric_limits<std::uint64_t>::max()
                            ? "of at least " + std::to_string(minimum)
@@ -121,12 +129,7 @@ void declare_options(CLI::App& app, Options& options, const Chapter* chapter) {
                    "count the bytes of the file PATH, or of standard input for '-'\n"
                    "(default: the workbook's generated default book)")
         ->type_name("PATH|-")
-        ->check(CLI::Validator(
-            [](const std::string& path) {
-                return path.empty() ? std::string("'' is not a book: give a path, or - for standard input")
-                                    : std::string();
-            },
-            ""));
+        ->check(book_path());
     std::string runs_default =
         chapter ? " " + std::to_string(chapter->default_runs) : std::string(": each chapter's own");
     app.add_option("--runs", options.runs,

@@ -70,6 +70,17 @@ void declare_options(CLI::App& app, Options& options, const Chapter* chapter);
 CLI::Validator whole_number(std::uint64_t minimum,
                             std::uint64_t maximum = std::numeric_limits<std::uint64_t>::max());
 
+/// The check of a `--book` value: a path, or `-` for standard input; an empty one is refused
+/// (`'' is not a book: give a path, or - for standard input`). Whether the file opens is the
+/// book loader's check, which says why it cannot.
+///
+/// \code
+/// CLI::App app{"", "example"};
+/// std::string book;
+/// app.add_option("--book", book)->check(workbook::book_path());
+/// \endcode
+CLI::Validator book_path();
+
 /// `usage: NAME [ARGUMENT...] [--option VALUE]... [--help]`, from the options declared on `app`.
 ///
 /// \code
