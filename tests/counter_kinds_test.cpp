@@ -58,17 +58,18 @@ CounterSettings kind(CounterKind chosen, std::int64_t work_ns = 0) {
     return settings;
 }
 
-// Whether `pid` has exited: a zombie, or gone. The server is the keeper's child, not ours, so its
-// death is observed in /proc; waiting for the kernel to deliver a SIGKILL is the point, hence the
-// deadline (a generous one: it is never reached unless the kill failed).
+// Whether `pid`, a server, is gone: reaped by its keeper, so no /proc entry is left. The server is
+// the keeper's child, not ours, so its death is observed in /proc. A zombie is not enough: the
+// leader of a multi-threaded server (redis-server) turns zombie while its other threads still
+// exit, and until the last of them has, its listening socket still accepts connections.
 bool dead(pid_t pid) {
     std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
     std::string line;
-    if (!std::getline(stat, line)) return true;
-    auto state = line.find(") ");
-    return state != std::string::npos && state + 2 < line.size() && (line[state + 2] == 'Z' || line[state + 2] == 'X');
+    return !std::getline(stat, line);
 }
 
+// Waiting for the kernel to deliver a SIGKILL is the point here, hence the deadline (a generous
+// one: it is never reached unless the kill failed).
 bool dies_within(pid_t pid, std::chrono::milliseconds limit) {
     auto deadline = std::chrono::steady_clock::now() + limit;
     while (!dead(pid)) {

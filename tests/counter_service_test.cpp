@@ -370,7 +370,7 @@ TEST_CASE("A one-call command while pipelined replies are still due is a program
 TEST_CASE("workbook-counter-service --help, and bad usage is one line and exit status 2") {
     auto help = workbook::support::run_program(WORKBOOK_COUNTER_SERVICE, {"--help"});
     CHECK(help.status == 0);
-    CHECK(help.out.rfind("usage: workbook-counter-service --socket PATH", 0) == 0);
+    CHECK(help.out.find("usage: workbook-counter-service [--socket PATH] [--wait US] [--help]") != std::string::npos);
     for (const auto& args : std::vector<std::vector<std::string>>{
              {}, {"--socket"}, {"--socket", "/tmp/x", "--wait", "soon"}, {"--socket", "/tmp/x", "--wait", "-1"}, {"--port", "6379"}}) {
         auto run = workbook::support::run_program(WORKBOOK_COUNTER_SERVICE, args);

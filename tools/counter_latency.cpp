@@ -3,10 +3,12 @@
 // N INCRs one after another (round trip: minimum, median, 99th percentile, maximum) and N INCRs
 // pipelined on one connection (total time). With --redis, a private redis-server too, as a floor.
 // A measurement to run by hand, not a test: its figures depend on the machine and its load.
+#include "workbook/command_line.hpp"
 #include "workbook/servers.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <iostream>
 #include <string_view>
@@ -38,55 +40,26 @@ void measure(workbook::PrivateServer& server, const std::string& label, std::uin
                 at(0.5) - static_cast<double>(wait_us), pipelined);
 }
 
-int usage_error(const std::string& message) {
-    std::cerr << "workbook-counter-latency: " << message
-              << "; usage: workbook-counter-latency [--waits US,US,...] [--requests N] [--redis]\n";
-    return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
+    CLI::App app{"Starts a private counter service for each wait and prints, in microseconds, the round trip\n"
+                 "of N sequential INCRs: minimum, median, 99th percentile, maximum, median minus the wait; and\n"
+                 "the total time of N INCRs pipelined on one connection.",
+                 "workbook-counter-latency"};
+    workbook::apply_conventions(app);
     std::vector<std::uint64_t> waits{0, 100, 1000};
     std::size_t requests = 2000;
     bool with_redis = false;
-    for (int i = 1; i < argc; ++i) {
-        std::string_view arg = argv[i];
-        if (arg == "--help" || arg == "-h") {
-            std::cout << "usage: workbook-counter-latency [--waits US,US,...] [--requests N] [--redis]\n\n"
-                         "Starts a private counter service for each wait (default 0,100,1000 us) and prints,\n"
-                         "in microseconds, the round trip of N sequential INCRs (default 2000): minimum,\n"
-                         "median, 99th percentile, maximum, median minus the wait; and the total time of N\n"
-                         "INCRs pipelined on one connection. --redis adds a private redis-server.\n";
-            return 0;
-        }
-        if (arg == "--redis") {
-            with_redis = true;
-            continue;
-        }
-        if ((arg == "--waits" || arg == "--requests") && i + 1 < argc) {
-            std::string_view text = argv[++i];
-            if (arg == "--requests") {
-                auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), requests);
-                if (error != std::errc{} || end != text.data() + text.size() || requests == 0)
-                    return usage_error("--requests needs a whole number of at least 1, got '" + std::string(text) + "'");
-                continue;
-            }
-            waits.clear();
-            std::size_t start = 0;
-            while (start <= text.size()) {
-                std::size_t comma = std::min(text.find(',', start), text.size());
-                std::uint64_t wait = 0;
-                auto [end, error] = std::from_chars(text.data() + start, text.data() + comma, wait);
-                if (comma == start || error != std::errc{} || end != text.data() + comma)
-                    return usage_error("--waits needs whole numbers of microseconds separated by commas, got '" + std::string(text) + "'");
-                waits.push_back(wait);
-                start = comma + 1;
-            }
-            continue;
-        }
-        return usage_error("unknown option or missing value: '" + std::string(arg) + "'");
-    }
+    app.add_option("--waits", waits, "the services' waits, in microseconds (default 0,100,1000)")
+        ->type_name("US,US,...")
+        ->delimiter(',')
+        ->transform(workbook::whole_number(0, 3'600'000'000));
+    app.add_option("--requests", requests, "INCRs per measurement (default 2000)")
+        ->type_name("N")
+        ->transform(workbook::whole_number(1, 100'000'000));
+    app.add_flag("--redis", with_redis, "measure a private redis-server too, as a floor");
+    if (auto status = workbook::handle_command_line(app, argc, argv)) return *status;
     try {
         std::printf("%-22s %8s %8s %9s %9s %9s %9s %11s %13s\n", "server", "wait us", "requests", "min us", "median us",
                     "p99 us", "max us", "median-wait", "pipelined us");
