@@ -149,33 +149,6 @@ TEST_CASE("A counter call waits for its reply a second, or ten times the wait wh
     CHECK(workbook::reply_timeout_for(2s) == 20s);
 }
 
-TEST_CASE("Counter options are set from their text; a malformed value is one usage error naming the option") {
-    CounterSettings settings;
-    CHECK(settings.set("--counter", "service"));
-    CHECK(settings.kind == CounterKind::service);
-    CHECK(settings.set("--wait", "250"));
-    CHECK(settings.wait_us == 250);
-    CHECK(settings.wait() == 250us);
-    CHECK(settings.set("--work", "0007"));
-    CHECK(settings.work() == 7ns);
-    CHECK(settings.set("--redis", "/run/redis/redis.sock"));
-    CHECK(settings.redis_socket == "/run/redis/redis.sock");
-    CHECK_FALSE(settings.set("--runs", "3"));
-
-    CHECK_THROWS_WITH_AS(settings.set("--counter", "mysql"), "--counter needs one of local, service, redis, got 'mysql'", UsageError);
-    for (const char* garbage : {"-5", "", "abc", "1e3", " 5", "5 ", "+5", "0x10", "3600000001", "99999999999999999999"}) {
-        CAPTURE(garbage);
-        std::string expected = std::string("--wait needs a whole number of microseconds from 0 to 3600000000, got '") + garbage + "'";
-        CHECK_THROWS_WITH_AS(settings.set("--wait", garbage), expected.c_str(), UsageError);
-    }
-    CHECK_THROWS_WITH_AS(settings.set("--work", "-1"), "--work needs a whole number of nanoseconds from 0 to 1000000000, got '-1'",
-                         UsageError);
-    CHECK_THROWS_WITH_AS(settings.set("--work", "1000000001"),
-                         "--work needs a whole number of nanoseconds from 0 to 1000000000, got '1000000001'", UsageError);
-    CHECK(settings.wait_us == 250);  // a refused value changes nothing
-    CHECK(settings.work_ns == 7);
-}
-
 TEST_CASE("Validation refuses --wait without --counter service, --redis without --counter redis, and values out of range") {
     CounterSettings wait_local;
     wait_local.wait_us = 0;  // given, even as 0

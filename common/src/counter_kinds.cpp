@@ -6,7 +6,6 @@
 #include "workbook/servers.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <stdexcept>
 #include <sys/un.h>
 #include <unistd.h>
@@ -24,16 +23,6 @@ constexpr std::size_t max_socket_path = sizeof(sockaddr_un{}.sun_path) - 1;
 std::string range_error(std::string_view option, std::string_view unit, std::int64_t maximum, std::string_view got) {
     return std::string(option) + " needs a whole number of " + std::string(unit) + " from 0 to " + std::to_string(maximum) +
            ", got '" + std::string(got) + "'";
-}
-
-// Decimal digits only, as the other options of the workbook take them: no sign, no spaces.
-std::int64_t parse_whole(std::string_view option, std::string_view unit, std::int64_t maximum, std::string_view text) {
-    std::int64_t value = -1;
-    bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (!digits || error != std::errc{} || end != text.data() + text.size() || value > maximum)
-        throw UsageError(range_error(option, unit, maximum, text));
-    return value;
 }
 
 std::string kinds_list() { return "local, service, redis"; }
@@ -70,23 +59,6 @@ std::chrono::milliseconds reply_timeout_for(std::chrono::microseconds wait) noex
 }
 
 // --- CounterSettings --------------------------------------------------------------------------
-
-bool CounterSettings::set(std::string_view option, std::string_view value) {
-    if (option == "--counter") {
-        auto named = counter_kind_named(value);
-        if (!named) throw UsageError("--counter needs one of " + kinds_list() + ", got '" + std::string(value) + "'");
-        kind = *named;
-    } else if (option == "--wait") {
-        wait_us = parse_whole(option, "microseconds", max_wait_us, value);
-    } else if (option == "--work") {
-        work_ns = parse_whole(option, "nanoseconds", max_work_ns, value);
-    } else if (option == "--redis") {
-        redis_socket = std::string(value);
-    } else {
-        return false;
-    }
-    return true;
-}
 
 void CounterSettings::validate() const {
     if (!counter_kind_named(counter_kind_name(kind)))

@@ -78,13 +78,13 @@ std::optional<Letter> letter_of_counter(std::string_view name) noexcept;
 /// \endcode
 std::chrono::milliseconds reply_timeout_for(std::chrono::microseconds wait) noexcept;
 
-/// What the command line asked of the counters. Fill it (directly, or option by option with
-/// set()), then validate().
+/// What the command line asked of the counters (declare_options() binds `--counter`, `--wait`,
+/// `--work` and `--redis` to it). Fill it, then validate().
 ///
 /// \code
 /// workbook::CounterSettings settings;
-/// settings.set("--counter", "service");
-/// settings.set("--wait", "100");
+/// settings.kind = workbook::CounterKind::service;
+/// settings.wait_us = 100;
 /// settings.validate();  // fine: --wait goes with --counter service
 /// std::cout << settings.describe() << '\n';  // the counter service (wait 100 us)
 /// \endcode
@@ -98,20 +98,6 @@ struct CounterSettings {
     std::optional<std::int64_t> wait_us;       ///< `--wait US`: only with `service`; none = 0
     std::int64_t work_ns = 0;                  ///< `--work NS`: CPU burnt per call, with any kind
     std::optional<std::string> redis_socket;   ///< `--redis SOCKET`: only with `redis`; none = a private redis-server
-
-    /// Sets the option `option` (`--counter`, `--wait`, `--work` or `--redis`) from its
-    /// text, as a command line gives it. Returns false for any other option. Throws UsageError
-    /// for a value that is not one the option takes (`--wait` and `--work` take decimal digits only).
-    ///
-    /// \code
-    /// workbook::CounterSettings settings;
-    /// try {
-    ///     settings.set("--work", "-5");
-    /// } catch (const workbook::UsageError& error) {
-    ///     std::cerr << error.what() << '\n';  // --work needs a whole number of nanoseconds ...
-    /// }
-    /// \endcode
-    bool set(std::string_view option, std::string_view value);
 
     /// Checks the settings as a whole; throws UsageError with one line saying what is wrong: a
     /// value out of range, `--wait` without `--counter service`, `--redis` without
