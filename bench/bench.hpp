@@ -3,6 +3,7 @@
 // CSV, JSON, chart) and main.cpp (options).
 #pragma once
 
+#include "workbook/counter_kinds.hpp"
 #include "workbook/runner.hpp"
 
 #include <cstdint>
@@ -147,5 +148,95 @@ void write_json(const Results& results, const std::filesystem::path& file);
 void draw_chart(const Results& results, const std::filesystem::path& dir);
 // The full path of `program` on PATH (gnuplot, python3...), or empty when it is not there.
 std::string find_on_path(const std::string& program);
+
+
+// ---- slow.cpp: `--slow`, when each mechanism wins. Every mechanism against every counter, each
+// row a prefix sized to take about a budget's second, its rate beside the bound its mechanism can
+// reach at best.
+
+// What bounds a mechanism's rate when each counter call waits (or works).
+enum class BoundRule : std::uint8_t {
+    one_at_a_time,  // one call at a time: 1/wait (1/work)
+    busiest_class,  // a worker per class, waiting at once: 1/(wait x the busiest class's share)
+    in_flight,      // N calls in flight: min(N/wait, its own rate at wait 0), Little's law
+};
+
+// One mechanism, a line of the chart. A chapter (or a later peer) adds its lines by adding
+// entries to slow_mechanisms().
+struct SlowMechanism {
+    int chapter = 0;
+    std::string variant;         // empty = the chapter's default
+    std::size_t batch = 0;       // --batch
+    std::size_t in_flight = 1;   // --in-flight
+    BoundRule rule = BoundRule::one_at_a_time;
+    unsigned workers = 1;        // threads or processes that run the counter calls (and their work)
+    std::string label(const Chapter& chapter) const;  // "02_processes --in-flight 64"
+};
+std::vector<SlowMechanism> slow_mechanisms();
+
+// One counter setting, a column: what each counter call costs.
+struct SlowCounter {
+    CounterKind kind = CounterKind::service;
+    std::int64_t wait_us = 0;
+    std::int64_t work_ns = 0;
+    std::string label() const;  // "wait 100 us", "work 10 us", "redis"
+    CounterSettings settings() const;
+};
+std::vector<SlowCounter> slow_counters(bool quick);
+
+struct SlowRow {
+    int chapter = 0;
+    std::string label;      // the mechanism's label
+    std::string slug;
+    std::string mechanism;
+    std::string variant;
+    std::size_t batch = 0;
+    std::size_t in_flight = 1;
+    BoundRule rule = BoundRule::one_at_a_time;
+    unsigned workers = 1;
+    SlowCounter counter;
+    std::uint64_t events = 0;       // counted in the measured run (a prefix of the book)
+    std::uint64_t book_events = 0;
+    double busiest_share = not_measured;  // the busiest class's share of the events counted
+    double seconds = not_measured;  // the measured run
+    double load = not_measured;     // 1-minute load average when the row started
+    // Filled by evaluate_slow():
+    double bound = not_measured;    // events per second at best; NaN = none (no wait, no work)
+    std::string bound_text;         // how it was found, e.g. "1/(wait x 0.42)"
+    std::string target;
+    std::string target_status;
+    std::string error;
+
+    bool ok() const { return error.empty() && events > 0 && seconds > 0; }
+    double rate() const { return ok() ? static_cast<double>(events) / seconds : not_measured; }
+    double ratio_to_bound() const { return rate() / bound; }
+};
+
+struct SlowResults {
+    Machine machine;
+    std::string book_name;
+    std::uint64_t book_events = 0;
+    bool quick = false;
+    double redis_ceiling = not_measured;  // INCR per second, redis-benchmark on the private server
+    std::string redis_ceiling_how;
+    std::vector<SlowRow> rows;
+    std::vector<std::string> notes;
+};
+
+// Called after each row, for progress.
+using SlowProgress = void (*)(const SlowRow& row, int index, int total);
+
+// Measures every mechanism of `chapters` (chapter 01 always) against every counter.
+SlowResults measure_slow(const std::vector<const Chapter*>& chapters, Events book, const Budget& budget,
+                         SlowProgress progress);
+void evaluate_slow(SlowResults& results);
+void print_slow_table(const SlowResults& results, std::ostream& out);
+void write_slow_csv(const SlowResults& results, const std::filesystem::path& file);
+void write_slow_json(const SlowResults& results, const std::filesystem::path& file);
+// Writes slow.dat and slow.gp into `dir` and runs gnuplot to draw slow.svg, the crossover chart.
+void draw_slow_chart(const SlowResults& results, const std::filesystem::path& dir);
+// Runs gnuplot on `script` in `dir`; throws std::runtime_error when it fails.
+void run_gnuplot(const std::filesystem::path& dir, const std::string& script);
+std::string bound_rule_name(BoundRule rule);
 
 }  // namespace workbook::bench

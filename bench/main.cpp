@@ -23,6 +23,7 @@ namespace fs = std::filesystem;
 
 struct Options {
     bool quick = false;
+    bool slow = false;
     bool python = false;
     bool no_micro = false;
     bool no_chart = false;
@@ -44,6 +45,10 @@ std::string chapter_list() {
 void declare(CLI::App& app, Options& options) {
     workbook::apply_conventions(app);
     app.add_flag("--quick", options.quick, "a fast pass: smaller budgets, fewer runs, shorter prefixes");
+    app.add_flag("--slow", options.slow,
+                 "when each mechanism wins: every chapter against slow counters (the counter service at\n"
+                 "waits 0 to 10,000 us, --work 1 and 10 us, Redis), each rate beside its bound; writes\n"
+                 "slow.csv, slow.json and the crossover chart, slow.svg");
     app.add_option("--chapters", options.chapters,
                    "only these chapters, e.g. 1,9,11 (chapter 01 is always measured: the ratios need it)")
         ->type_name("LIST")
@@ -68,7 +73,8 @@ void declare(CLI::App& app, Options& options) {
                  "installed, pypy3, and the ratio C++ / Python");
     app.add_flag("--no-micro", options.no_micro, "skip the microbenchmarks (workbook-microbench, Google Benchmark)");
     app.add_flag("--no-chart", options.no_chart, "do not draw the chart (no gnuplot needed)");
-    app.add_option("--out", options.out, "where bench.csv, bench.json and chart.svg go (default: the build folder's bench/)")
+    app.add_option("--out", options.out,
+                   "where bench.csv, bench.json and chart.svg (or slow.*) go (default: the build folder's bench/)")
         ->type_name("DIR");
 }
 
@@ -103,6 +109,57 @@ void report_progress(const bench::Row& row, int index, int total) {
     say(line);
 }
 
+// One line of progress per slow row: its rate and its share of its bound come after the whole
+// run (the in-flight bounds need wait 0's rates), so the line says what was counted, how fast.
+void report_slow_progress(const bench::SlowRow& row, int index, int total) {
+    std::string line = "[" + std::to_string(index) + "/" + std::to_string(total) + "] " + row.label + ", " +
+                       row.counter.label() + ": ";
+    if (!row.ok()) line += "FAILED: " + row.error;
+    else {
+        char rate[64];
+        std::snprintf(rate, sizeof rate, "%.4g events per second", row.rate());
+        line += std::to_string(row.events) + " events in " + seconds_text(row.seconds) + ", " + rate;
+    }
+    say(line);
+}
+
+// `--slow`: the crossover table, its files and its chart.
+int run_slow(const Options& options, const std::vector<const workbook::Chapter*>& chapters,
+             const workbook::Book& book, const fs::path& out) {
+    bench::Budget budget = options.quick ? bench::Budget::quick() : bench::Budget::standard();
+    budget.limit = options.limit;
+    bench::Machine machine = bench::describe_machine();
+    if (machine.load_before > 0.5 * machine.cores) {
+        say("the machine is busy (load average " + std::to_string(machine.load_before).substr(0, 4) +
+            "): timings will be noisy");
+    }
+    say("measuring every mechanism against slow counters on " + book.name() + (options.quick ? ", quick" : ""));
+    bench::SlowResults results = bench::measure_slow(chapters, book.events(), budget, report_slow_progress);
+    results.machine = machine;
+    results.machine.load_after = bench::load_average();
+    results.book_name = book.name();
+    results.quick = options.quick;
+    bench::evaluate_slow(results);
+    bench::print_slow_table(results, std::cout);
+    try {
+        bench::write_slow_csv(results, out / "slow.csv");
+        bench::write_slow_json(results, out / "slow.json");
+        std::cout << "\nwrote " << (out / "slow.csv").string() << " and " << (out / "slow.json").string();
+        if (!options.no_chart) {
+            bench::draw_slow_chart(results, out);
+            std::cout << " and " << (out / "slow.svg").string();
+        }
+        std::cout << '\n';
+    } catch (const std::exception& failure) {
+        std::cout << std::flush;
+        std::cerr << "workbook bench: " << failure.what() << '\n';
+        return 1;
+    }
+    bool all_measured = true;
+    for (const auto& row : results.rows) all_measured = all_measured && row.ok();
+    return all_measured ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -115,6 +172,10 @@ int main(int argc, char** argv) {
     Options options;
     declare(app, options);
     if (auto status = workbook::handle_command_line(app, argc, argv)) return *status;
+    if (options.slow && options.python) {
+        std::cerr << "workbook bench: --python: the Python programs have no slow counters yet; run --slow without it\n";
+        return 2;
+    }
 
     std::vector<const workbook::Chapter*> chapters;
     for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
@@ -143,6 +204,8 @@ int main(int argc, char** argv) {
         std::cerr << "workbook bench: cannot create the folder " << out << ": " << error.message() << '\n';
         return 2;
     }
+
+    if (options.slow) return run_slow(options, chapters, *book, out);
 
     bench::Budget budget = options.quick ? bench::Budget::quick() : bench::Budget::standard();
     budget.limit = options.limit;

@@ -332,13 +332,17 @@ void draw_chart(const Results& results, const std::filesystem::path& dir) {
               "'#e3a21a', '' using 4 title 'PyPy' lc rgb '#3d9a4b'\n";
     script.close();
     if (!script) throw std::runtime_error("cannot write " + (dir / "chart.gp").string());
+    run_gnuplot(dir, "chart.gp");
+}
+
+void run_gnuplot(const std::filesystem::path& dir, const std::string& script) {
     // The script names its files relative to its folder, so it can be rerun there by hand.
     std::string folder = dir.string();
     for (std::size_t at = 0; (at = folder.find('\'', at)) != std::string::npos; at += 2) folder.insert(at, 1, '\'');
-    support::ProgramRun drawn = support::run_program("gnuplot", {"-e", "cd '" + folder + "'", "chart.gp"});
+    support::ProgramRun drawn = support::run_program("gnuplot", {"-e", "cd '" + folder + "'", script});
     if (drawn.status != 0) {
         throw std::runtime_error("gnuplot failed with status " + std::to_string(drawn.status) + " on " +
-                                 (dir / "chart.gp").string() + ": " + drawn.err.substr(0, drawn.err.find('\n')));
+                                 (dir / script).string() + ": " + drawn.err.substr(0, drawn.err.find('\n')));
     }
 }
 

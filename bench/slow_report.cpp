@@ -1,0 +1,325 @@
+// `workbook bench --slow`, reporting: each row's bound and target, the table, CSV, JSON and the
+// crossover chart.
+#include "bench.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+namespace workbook::bench {
+namespace {
+
+bool is_wait(const SlowCounter& counter, std::int64_t wait_us) {
+    return counter.kind == CounterKind::service && counter.wait_us == wait_us && counter.work_ns == 0;
+}
+
+const SlowRow* find(const std::vector<SlowRow>& rows, const std::string& label, const SlowCounter& counter) {
+    for (const SlowRow& row : rows) {
+        if (row.ok() && row.label == label && row.counter.kind == counter.kind &&
+            row.counter.wait_us == counter.wait_us && row.counter.work_ns == counter.work_ns) {
+            return &row;
+        }
+    }
+    return nullptr;
+}
+
+std::string number(double value, int precision = 3) {
+    if (std::isnan(value)) return "";
+    std::ostringstream text;
+    text << std::setprecision(precision) << value;
+    return text.str();
+}
+
+// Events per second, three significant digits at most, thousands separated: 1,230 or 45.6.
+std::string rate_text(double rate) {
+    if (std::isnan(rate)) return "-";
+    if (rate < 100) return number(rate, 3);
+    double scale = std::pow(10.0, std::floor(std::log10(rate)) - 2);
+    auto rounded = static_cast<std::uint64_t>(std::llround(rate / scale) * scale);
+    std::string digits = std::to_string(rounded);
+    for (int at = static_cast<int>(digits.size()) - 3; at > 0; at -= 3) digits.insert(static_cast<std::size_t>(at), ",");
+    return digits;
+}
+
+std::string percent(double ratio) {
+    if (std::isnan(ratio)) return "-";
+    char text[16];
+    std::snprintf(text, sizeof text, "%.0f%%", ratio * 100);
+    return text;
+}
+
+std::string csv(const std::string& text) {
+    if (text.find_first_of(",\"\n") == std::string::npos) return text;
+    std::string quoted = "\"";
+    for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+}
+
+nlohmann::ordered_json number_or_null(double value) {
+    return std::isnan(value) ? nlohmann::ordered_json() : nlohmann::ordered_json(value);
+}
+
+// Marks `row` against a target: met when `met`; a miss on a busy machine says how busy.
+void judge(SlowRow& row, const std::string& target, bool met, unsigned cores) {
+    row.target = target;
+    row.target_status = met ? "met" : "missed";
+    if (!met && !std::isnan(row.load) && row.load > 0.75 * cores) {
+        row.target_status += " (load average " + number(row.load, 2) + " on " + std::to_string(cores) + " cores)";
+    }
+}
+
+}  // namespace
+
+void evaluate_slow(SlowResults& results) {
+    const unsigned cores = std::max(1u, results.machine.cores);
+    for (SlowRow& row : results.rows) {
+        if (!row.ok()) continue;
+        const SlowCounter& counter = row.counter;
+        const SlowCounter wait0{CounterKind::service, 0, 0};
+        const SlowRow* at_zero = find(results.rows, row.label, wait0);
+        const double rate0 = at_zero != nullptr ? at_zero->rate() : not_measured;
+        const std::string share = number(row.busiest_share, 2);
+        if (counter.kind == CounterKind::redis) {
+            row.bound = results.redis_ceiling;
+            row.bound_text = "the server's ceiling (redis-benchmark INCR)";
+        } else if (counter.kind == CounterKind::service) {
+            const double wait = static_cast<double>(counter.wait_us) * 1e-6;
+            switch (row.rule) {
+                case BoundRule::one_at_a_time:
+                    if (wait > 0) row.bound = 1 / wait, row.bound_text = "1/wait";
+                    break;
+                case BoundRule::busiest_class:
+                    if (wait > 0) row.bound = 1 / (wait * row.busiest_share), row.bound_text = "1/(wait x " + share + ")";
+                    break;
+                case BoundRule::in_flight: {
+                    double little = wait > 0 ? static_cast<double>(row.in_flight) / wait : INFINITY;
+                    row.bound = std::min(little, rate0);
+                    row.bound_text = little < rate0 ? std::to_string(row.in_flight) + "/wait" : "its rate at wait 0";
+                    break;
+                }
+            }
+        } else if (counter.work_ns > 0) {
+            // The work runs where the calls are made: on as many cores as there are workers, at most.
+            const double work = static_cast<double>(counter.work_ns) * 1e-9;
+            const unsigned usable = std::min(row.workers, cores);
+            switch (row.rule) {
+                case BoundRule::one_at_a_time:
+                    row.bound = 1 / work, row.bound_text = "1/work";
+                    break;
+                case BoundRule::busiest_class: {
+                    double busiest = std::max(row.busiest_share, 1.0 / usable);
+                    row.bound = 1 / (work * busiest);
+                    row.bound_text = "1/(work x " + number(busiest, 2) + "), " + std::to_string(usable) + " cores";
+                    break;
+                }
+                case BoundRule::in_flight: {
+                    double cpu = usable / work;
+                    row.bound = std::min(cpu, rate0);
+                    row.bound_text = cpu < rate0 ? std::to_string(usable) + "/work" : "its rate at wait 0";
+                    break;
+                }
+            }
+        }
+
+        // The workbook's targets for the slow counters (bench/RESULTS.md lists them), judged
+        // within this run; none is asserted anywhere.
+        const SlowRow* serial = find(results.rows, "01_serial", counter);
+        const bool workers = (row.chapter == 3 || row.chapter == 4) && row.batch == 4096;
+        if (is_wait(counter, 1000) && row.chapter == 1) {
+            judge(row, ">= 80% of 1/wait", row.ratio_to_bound() >= 0.8, cores);
+        } else if (is_wait(counter, 1000) && workers) {
+            judge(row, ">= 80% of its bound", row.ratio_to_bound() >= 0.8, cores);
+        } else if (is_wait(counter, 10000) && row.chapter == 2 && row.in_flight == 64 && serial != nullptr) {
+            judge(row, ">= 80% of its bound and >= 10x 01",
+                  row.ratio_to_bound() >= 0.8 && row.rate() >= 10 * serial->rate(), cores);
+        } else if (counter.kind == CounterKind::local && counter.work_ns == 10000 && workers && serial != nullptr) {
+            judge(row, ">= 1.5x 01", row.rate() >= 1.5 * serial->rate(), cores);
+        }
+    }
+}
+
+void print_slow_table(const SlowResults& results, std::ostream& out) {
+    const Machine& machine = results.machine;
+    out << "Weightless bench --slow" << (results.quick ? " --quick" : "") << ", " << machine.date << ": "
+        << results.book_name << ", " << results.book_events << " events per book\n"
+        << "machine: " << machine.cores << " cores, " << machine.cpu << ", " << machine.compiler << ", "
+        << machine.kernel << "; load average " << number(machine.load_before, 2) << " before, "
+        << number(machine.load_after, 2) << " after\n"
+        << "Redis's own ceiling: " << rate_text(results.redis_ceiling) << " INCR per second ("
+        << results.redis_ceiling_how << ")\n";
+
+    std::vector<std::string> labels;
+    std::vector<SlowCounter> columns;
+    for (const SlowRow& row : results.rows) {
+        if (std::find(labels.begin(), labels.end(), row.label) == labels.end()) labels.push_back(row.label);
+        if (std::none_of(columns.begin(), columns.end(), [&](const SlowCounter& c) { return c.label() == row.counter.label(); })) {
+            columns.push_back(row.counter);
+        }
+    }
+    auto table = [&](const char* title, auto cell) {
+        out << '\n' << title << '\n';
+        char text[64];
+        std::snprintf(text, sizeof text, "%-36s", "mechanism");
+        out << text;
+        for (const auto& column : columns) std::snprintf(text, sizeof text, " %12s", column.label().c_str()), out << text;
+        out << '\n';
+        for (const auto& label : labels) {
+            std::snprintf(text, sizeof text, "%-36s", label.c_str());
+            out << text;
+            for (const auto& column : columns) {
+                const SlowRow* row = nullptr;
+                for (const SlowRow& candidate : results.rows) {
+                    if (candidate.label == label && candidate.counter.label() == column.label()) row = &candidate;
+                }
+                std::snprintf(text, sizeof text, " %12s", row == nullptr ? "" : !row->ok() ? "FAILED" : cell(*row).c_str());
+                out << text;
+            }
+            out << '\n';
+        }
+    };
+    table("events per second", [](const SlowRow& row) { return rate_text(row.rate()); });
+    table("share of its bound (the bounds: bench/RESULTS.md)", [](const SlowRow& row) { return percent(row.ratio_to_bound()); });
+    table("events counted (a prefix of the book, sized to the budget; nothing extrapolated)",
+          [](const SlowRow& row) { return std::to_string(row.events); });
+
+    int met = 0, missed = 0;
+    out << "\ntargets:\n";
+    for (const SlowRow& row : results.rows) {
+        if (row.target_status.empty()) continue;
+        (row.target_status == "met" ? met : missed) += 1;
+        out << "  " << row.label << ", " << row.counter.label() << ": " << rate_text(row.rate()) << " per second, "
+            << percent(row.ratio_to_bound()) << " of " << rate_text(row.bound) << " (" << row.bound_text << "); "
+            << row.target_status << " (" << row.target << ")\n";
+    }
+    out << "targets: " << met << " met, " << missed << " missed\n";
+    for (const SlowRow& row : results.rows) {
+        if (!row.error.empty()) out << "failed: " << row.label << ", " << row.counter.label() << ": " << row.error << '\n';
+    }
+    for (const auto& note : results.notes) out << "note: " << note << '\n';
+}
+
+void write_slow_csv(const SlowResults& results, const std::filesystem::path& file) {
+    std::ofstream out(file);
+    out << "chapter,label,slug,mechanism,variant,batch,in_flight,counter,kind,wait_us,work_ns,events,book_events,"
+           "seconds,events_per_second,bound_rule,bound,bound_how,ratio_to_bound,busiest_share,load,target,"
+           "target_status,error\n";
+    for (const SlowRow& row : results.rows) {
+        out << row.chapter << ',' << csv(row.label) << ',' << csv(row.slug) << ',' << csv(row.mechanism) << ','
+            << csv(row.variant) << ',' << row.batch << ',' << row.in_flight << ',' << csv(row.counter.label()) << ','
+            << counter_kind_name(row.counter.kind) << ',' << row.counter.wait_us << ',' << row.counter.work_ns << ','
+            << row.events << ',' << row.book_events << ',' << number(row.seconds, 6) << ','
+            << number(row.rate(), 6) << ',' << csv(bound_rule_name(row.rule)) << ',' << number(row.bound, 6) << ','
+            << csv(row.bound_text) << ',' << number(row.ratio_to_bound(), 4) << ',' << number(row.busiest_share, 4)
+            << ',' << number(row.load, 3) << ',' << csv(row.target) << ',' << csv(row.target_status) << ','
+            << csv(row.error) << '\n';
+    }
+    if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
+}
+
+void write_slow_json(const SlowResults& results, const std::filesystem::path& file) {
+    using nlohmann::ordered_json;
+    const Machine& machine = results.machine;
+    ordered_json json = {
+        {"date", machine.date},
+        {"quick", results.quick},
+        {"machine", {{"cores", machine.cores}, {"cpu", machine.cpu}, {"compiler", machine.compiler},
+                     {"kernel", machine.kernel}, {"load_before", number_or_null(machine.load_before)},
+                     {"load_after", number_or_null(machine.load_after)}}},
+        {"book", {{"name", results.book_name}, {"events", results.book_events}}},
+        {"redis_ceiling", number_or_null(results.redis_ceiling)},
+        {"redis_ceiling_how", results.redis_ceiling_how},
+        {"rows", ordered_json::array()},
+        {"notes", results.notes},
+    };
+    for (const SlowRow& row : results.rows) {
+        json["rows"].push_back({
+            {"chapter", row.chapter},
+            {"label", row.label},
+            {"slug", row.slug},
+            {"mechanism", row.mechanism},
+            {"variant", row.variant},
+            {"batch", row.batch},
+            {"in_flight", row.in_flight},
+            {"counter", row.counter.label()},
+            {"kind", counter_kind_name(row.counter.kind)},
+            {"wait_us", row.counter.wait_us},
+            {"work_ns", row.counter.work_ns},
+            {"events", row.events},
+            {"book_events", row.book_events},
+            {"seconds", number_or_null(row.seconds)},
+            {"events_per_second", number_or_null(row.rate())},
+            {"bound_rule", bound_rule_name(row.rule)},
+            {"bound", number_or_null(row.bound)},
+            {"bound_how", row.bound_text},
+            {"ratio_to_bound", number_or_null(row.ratio_to_bound())},
+            {"busiest_share", number_or_null(row.busiest_share)},
+            {"load", number_or_null(row.load)},
+            {"target", row.target},
+            {"target_status", row.target_status},
+            {"error", row.error},
+        });
+    }
+    std::ofstream out(file);
+    out << json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
+}
+
+void draw_slow_chart(const SlowResults& results, const std::filesystem::path& dir) {
+    // One block per mechanism: wait (0 drawn at the left edge, x = 1), rate, bound. Only the
+    // counter service's rows: they are the ones on the wait axis.
+    std::vector<std::string> labels;
+    for (const SlowRow& row : results.rows) {
+        if (std::find(labels.begin(), labels.end(), row.label) == labels.end()) labels.push_back(row.label);
+    }
+    std::ofstream data(dir / "slow.dat");
+    data << "# wait_us (0 drawn at 1)  events_per_second  bound   (NaN = not measured, or no bound)\n";
+    for (const std::string& label : labels) {
+        data << "# " << label << '\n';
+        for (const SlowRow& row : results.rows) {
+            if (row.label != label || row.counter.kind != CounterKind::service || row.counter.work_ns != 0) continue;
+            data << std::max<std::int64_t>(row.counter.wait_us, 1) << ' ' << (row.ok() ? number(row.rate(), 6) : "NaN")
+                 << ' ' << (std::isnan(row.bound) || std::isinf(row.bound) ? "NaN" : number(row.bound, 6)) << '\n';
+        }
+        data << "\n\n";
+    }
+    data.close();
+    if (!data) throw std::runtime_error("cannot write " + (dir / "slow.dat").string());
+
+    // Twelve colours that stay apart on white; a thirteenth line repeats the first with another mark.
+    const char* colours[] = {"#1f5fa8", "#d1495b", "#e3a21a", "#3d9a4b", "#7a4fa3", "#00798c",
+                             "#8c564b", "#e377c2", "#5f6b6d", "#bcbd22", "#17becf", "#2b2d42"};
+    std::ofstream script(dir / "slow.gp");
+    script << "# Drawn by workbook-bench --slow: `gnuplot slow.gp` in this folder redraws slow.svg from slow.dat.\n"
+           << "set terminal svg size 960,620 dynamic noenhanced font 'sans,14' background rgb 'white'\n"
+           << "set output 'slow.svg'\n"
+           << "set title \"When each mechanism wins: events per second against the counter's wait (log-log)\\n"
+           << results.machine.date.substr(0, 10) << ", " << results.machine.cores << " cores; dashed: each one's bound\"\n"
+           << "set xlabel \"the counter service's wait per call\"\nset ylabel 'events per second'\n"
+           << "set logscale xy\nset xrange [1:12000]\nset grid xtics ytics\n"
+           << "set xtics ('0' 1, '10 us' 10, '100 us' 100, '1 ms' 1000, '10 ms' 10000)\n"
+           << "set format y '%.0s%c'\nset datafile missing 'NaN'\n"
+           << "set key outside right top spacing 1.2\nset rmargin 2\n"
+           << "plot ";
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        std::string title = labels[i];
+        for (char& c : title) c = c == '"' ? '\'' : c;
+        const char* colour = colours[i % std::size(colours)];
+        script << (i ? ", \\\n     " : "") << "'slow.dat' index " << i << " using 1:2 with linespoints lw 2 pt "
+               << (i / std::size(colours) * 2 + 7) << " ps 0.8 lc rgb '" << colour << "' title \"" << title << "\""
+               << ", '' index " << i << " using 1:3 with lines dt 2 lw 1 lc rgb '" << colour << "' notitle";
+    }
+    if (labels.empty()) script << "NaN notitle";
+    script << '\n';
+    script.close();
+    if (!script) throw std::runtime_error("cannot write " + (dir / "slow.gp").string());
+    run_gnuplot(dir, "slow.gp");
+}
+
+}  // namespace workbook::bench
