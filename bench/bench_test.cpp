@@ -190,8 +190,129 @@ TEST_CASE("bad options, unknown chapters and missing books are one line on stder
 TEST_CASE("--help describes every option and exits 0") {
     auto run = run_program(bench, {"--help"});
     CHECK(run.status == 0);
-    for (const char* option : {"--quick", "--chapters", "--book", "--limit", "--python", "--no-micro", "--no-chart",
+    for (const char* option : {"--quick", "--slow", "--chapters", "--book", "--limit", "--python", "--no-micro", "--no-chart",
                                "--out"}) {
         CHECK(run.out.find(option) != std::string::npos);
     }
+}
+
+namespace {
+
+// A quick --slow pass of chapter 01 and 02 on a 200-event prefix: every mechanism of those
+// chapters against every slow counter, with a private counter service and redis-server.
+struct SlowPass {
+    Scratch scratch;
+    workbook::support::ProgramRun run;
+    SlowPass(std::vector<std::string> extra = {}) {
+        std::vector<std::string> args{"--slow", "--quick", "--chapters", "1,2", "--limit", "200", "--book",
+                                      scratch.book.string(), "--out", scratch.dir.string()};
+        args.insert(args.end(), extra.begin(), extra.end());
+        run = run_program(bench, args);
+    }
+};
+
+bool have_redis() {
+    return run_program("/bin/sh", {"-c", "command -v redis-server && command -v redis-benchmark"}).status == 0;
+}
+
+}  // namespace
+
+TEST_CASE("bench --slow --quick writes a row per mechanism and counter, each counted and checked, with its bound" *
+          doctest::skip(!have_redis())) {
+    SlowPass pass({"--no-chart"});
+    INFO(pass.run.err);
+    REQUIRE(pass.run.status == 0);
+    CHECK(pass.run.out.find("Weightless bench --slow --quick") != std::string::npos);
+    CHECK(pass.run.out.find("\nevents per second\n") != std::string::npos);
+    CHECK(pass.run.out.find("Redis's own ceiling: ") != std::string::npos);
+
+    auto csv = lines_of(read(pass.scratch.dir / "slow.csv"));
+    // Chapter 01 once, chapter 02 with --in-flight 1 and 64; against 5 waits, 2 works and Redis.
+    REQUIRE(csv.size() == 1 + 3 * 8);
+    auto header = fields_of(csv[0]);
+    for (const char* name : {"label", "counter", "kind", "wait_us", "work_ns", "events", "seconds", "events_per_second",
+                             "bound", "bound_how", "ratio_to_bound", "load", "target", "target_status", "error"}) {
+        column(header, name);
+    }
+    std::vector<std::string> labels, counters;
+    for (std::size_t i = 1; i < csv.size(); ++i) {
+        auto row = fields_of(csv[i]);
+        REQUIRE(row.size() == header.size());
+        INFO(csv[i]);
+        CHECK(row[column(header, "error")].empty());  // counted, and agreed with the reference and the server
+        auto events = std::stoull(row[column(header, "events")]);
+        CHECK(events >= 1);
+        CHECK(events <= 200);  // --limit caps the prefix
+        CHECK(std::stod(row[column(header, "events_per_second")]) > 0);
+        if (std::find(labels.begin(), labels.end(), row[column(header, "label")]) == labels.end()) {
+            labels.push_back(row[column(header, "label")]);
+        }
+        if (std::find(counters.begin(), counters.end(), row[column(header, "counter")]) == counters.end()) {
+            counters.push_back(row[column(header, "counter")]);
+        }
+        const std::string counter = row[column(header, "counter")];
+        const std::string label = row[column(header, "label")];
+        // Serial at wait 0 has no bound: nothing slows its calls but their own cost.
+        if (label == "01_serial" && counter == "wait 0 us") CHECK(row[column(header, "bound")].empty());
+        if (label == "01_serial" && counter == "wait 1000 us") {
+            CHECK(std::stod(row[column(header, "bound")]) == doctest::Approx(1000));
+            CHECK(row[column(header, "bound_how")] == "1/wait");
+            CHECK(row[column(header, "target")] == ">= 80% of 1/wait");
+            CHECK(row[column(header, "target_status")].rfind("m", 0) == 0);  // met, or missed
+        }
+        if (label == "01_serial" && counter == "work 10 us") {
+            CHECK(std::stod(row[column(header, "bound")]) == doctest::Approx(100000));
+        }
+        if (label == "02_processes --in-flight 64" && counter == "wait 10000 us") {
+            CHECK(row[column(header, "target")] == ">= 80% of its bound and >= 10x 01");
+        }
+    }
+    CHECK(labels == std::vector<std::string>{"01_serial", "02_processes", "02_processes --in-flight 64"});
+    CHECK(counters == std::vector<std::string>{"wait 0 us", "wait 10 us", "wait 100 us", "wait 1000 us",
+                                               "wait 10000 us", "work 1 us", "work 10 us", "redis"});
+
+    auto json = nlohmann::json::parse(read(pass.scratch.dir / "slow.json"));
+    CHECK(json["quick"] == true);
+    CHECK(json["machine"]["load_before"].is_number());
+    CHECK(json["redis_ceiling"].get<double>() > 0);
+    REQUIRE(json["rows"].size() == 24);
+    for (const auto& row : json["rows"]) {
+        CHECK(row["events_per_second"].get<double>() ==
+              doctest::Approx(row["events"].get<double>() / row["seconds"].get<double>()));
+        if (row["bound"].is_number()) {
+            CHECK(row["ratio_to_bound"].get<double>() ==
+                  doctest::Approx(row["events_per_second"].get<double>() / row["bound"].get<double>()));
+        }
+        // Redis's rows are bounded by the server's own ceiling, measured in the same run.
+        if (row["kind"] == "redis") CHECK(row["bound"] == json["redis_ceiling"]);
+    }
+    CHECK_FALSE(fs::exists(pass.scratch.dir / "bench.csv"));  // --slow writes its own files only
+}
+
+TEST_CASE("bench --slow draws the crossover chart: log-log, a line per mechanism, wait 0 labelled at the left edge" *
+          doctest::skip(!have_redis() || !have_gnuplot())) {
+    SlowPass pass;
+    INFO(pass.run.err);
+    REQUIRE(pass.run.status == 0);
+    std::string svg = read(pass.scratch.dir / "slow.svg");
+    CHECK(svg.find("<svg") != std::string::npos);
+    CHECK(svg.find("02_processes --in-flight 64") != std::string::npos);
+    std::string script = read(pass.scratch.dir / "slow.gp");
+    CHECK(script.find("set logscale xy") != std::string::npos);
+    CHECK(script.find("('0' 1,") != std::string::npos);
+    CHECK(script.find("dt 2") != std::string::npos);  // the bounds, dashed
+    // Wait 0 is drawn at x = 1, the axis' left edge; the other waits where they are.
+    auto data = lines_of(read(pass.scratch.dir / "slow.dat"));
+    CHECK(std::count_if(data.begin(), data.end(), [](const std::string& line) { return line.rfind("1 ", 0) == 0; }) == 3);
+    CHECK(std::count_if(data.begin(), data.end(), [](const std::string& line) { return line.rfind("10000 ", 0) == 0; }) == 3);
+}
+
+TEST_CASE("bench --slow with --python is one line on stderr, exit status 2, nothing written") {
+    Scratch scratch;
+    auto run = run_program(bench, {"--slow", "--python", "--out", scratch.dir.string()});
+    CHECK(run.status == 2);
+    CHECK(run.out == "");
+    CHECK(run.err.rfind("workbook bench: --python: ", 0) == 0);
+    CHECK(std::count(run.err.begin(), run.err.end(), '\n') == 1);
+    CHECK_FALSE(fs::exists(scratch.dir / "slow.csv"));
 }

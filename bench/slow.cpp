@@ -221,6 +221,22 @@ SlowResults measure_slow(const std::vector<const Chapter*>& chapters, Events boo
                     row.error = error.what();
                     row.seconds = not_measured;
                 }
+                // A server that stopped during the row would fail every later row of its column:
+                // the row says what happened, and the rest get a new server.
+                if (!row.error.empty()) {
+                    try {
+                        (void)backend->totals();
+                    } catch (const std::exception&) {
+                        results.notes.push_back("the server of the column '" + counter.label() + "' stopped during " +
+                                                row.label + "; the rows after it had a new one");
+                        try {
+                            backend.reset();
+                            backend = std::make_unique<CounterBackend>(counter.settings());
+                        } catch (const std::exception& error) {
+                            failure = error.what();
+                        }
+                    }
+                }
             }
             results.rows.push_back(row);
             if (progress != nullptr) progress(results.rows.back(), ++index, total);

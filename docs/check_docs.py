@@ -292,7 +292,7 @@ def check_links(args):
     # anchors are Doxygen's own business; 1.9.4 links a "Classes" summary to a section it omits when
     # every nested class is hidden.)
     course_pages = {os.path.basename(p) for p in glob.glob(os.path.join(site, "*.html"))
-                    if re.match(r"^(index|chapters?\d*|exercises?\d*|control_flow|library|promises|benchmark)\.html$",
+                    if re.match(r"^(index|chapters?\d*|exercises?\d*|control_flow|library|promises|benchmark|slow)\.html$",
                                 os.path.basename(p))}
     files = sorted(glob.glob(os.path.join(site, "**", "*.html"), recursive=True))
     if not files:

@@ -12,8 +12,10 @@ A README is written for GitHub first; this script makes it a course page:
   pages; other relative links (source files) keep their text, since the page shows the code;
 - previous/next links and the link between a chapter and its exercise are added.
 
-It also writes the two index pages (`chapters`, `exercises`) and the benchmark page, which shows the
-chart and table `./workbook bench` wrote, when there are any.
+It also writes the two index pages (`chapters`, `exercises`), the benchmark page, which shows the
+chart and table `./workbook bench` wrote, when there are any, and the page "When each mechanism
+wins" (docs/slow.md), with the crossover chart and table of `./workbook bench --slow`: the build
+folder's, or else the run recorded in bench/ (slow.svg, slow.csv, slow.json).
 
 Usage: make_pages.py --source ROOT --out DIR [--bench DIR]
 Errors are one line on stderr and exit status 1.
@@ -50,6 +52,9 @@ BENCH_CHARTS = ("chart.svg", "cost_per_event.svg")
 BENCH_TABLES = ("bench.csv",)
 BENCH_COLUMNS = ("label", "implementation", "mechanism", "ns_per_event", "ratio_to_01", "events", "runs",
                  "target_status")
+# What ./workbook bench --slow writes; bench/ holds a recorded run, shown until the build has its own.
+SLOW_CHART, SLOW_TABLE, SLOW_JSON = "slow.svg", "slow.csv", "slow.json"
+SLOW_RESULTS = re.compile(r"^\s*<!--\s*slow results\s*-->\s*$")
 MAP_ROW = re.compile(r"^\|.*\\ref (chapter\d\d)\b")
 
 
@@ -229,7 +234,7 @@ def write(path, lines):
         f.write("\n".join(lines) + "\n")
 
 
-def chapter_page(conv, chapters, exercises, index):
+def chapter_page(conv, chapters, exercises, index, slow_chapters=()):
     unit = chapters[index]
     exercise = exercises.get(unit.number)
     headings = sum(1 for line in unit.lines if line.startswith("## "))
@@ -242,6 +247,9 @@ def chapter_page(conv, chapters, exercises, index):
         lines += ["\\tableofcontents", ""]
     lines += conv.body(unit)
     lines += [""]
+    if str(int(unit.number)) in slow_chapters:
+        lines += [f"Against slow counters, which mechanism wins when: \\ref {slow_anchor(unit.number)} "
+                  f"\"this chapter's row\" of \\ref slow.", ""]
     commands = (f"`./workbook check {unit.number}` tells you where you are with it, "
                 f"`./workbook hint {unit.number}` gives a hint.")
     if exercise and any(f"exercises/{exercise.folder}/README.md" in line for line in unit.lines):
@@ -320,6 +328,75 @@ def bench_page(bench, out):
                 cells = [number_cell(row.get(c) or "") for c in columns]
                 lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def slow_folder(root, bench):
+    """Where the crossover chart and table come from: the build folder's run, else bench/'s."""
+    if bench and os.path.isfile(os.path.join(bench, SLOW_TABLE)):
+        return bench
+    recorded = os.path.join(root, "bench")
+    return recorded if os.path.isfile(os.path.join(recorded, SLOW_TABLE)) else None
+
+
+def slow_anchor(chapter):
+    return f"slow_{int(chapter):02d}"
+
+
+def slow_rows(folder):
+    if not folder:
+        return []
+    with open(os.path.join(folder, SLOW_TABLE), newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def slow_results(folder, out):
+    """The chart and a table of the --slow run in `folder`: a line per mechanism, a column per
+    counter, each cell the events per second and, in brackets, the share of its bound."""
+    if not folder:
+        return ["No `./workbook bench --slow` has run yet: run it, then `./workbook docs`."]
+    lines = []
+    machine = bench_machine(os.path.join(folder, SLOW_JSON))
+    if machine:
+        lines += [machine, ""]
+    if os.path.isfile(os.path.join(folder, SLOW_CHART)):
+        shutil.copy(os.path.join(folder, SLOW_CHART), os.path.join(out, SLOW_CHART))
+        lines += [f'\\image html {SLOW_CHART} "Events per second against the wait, log-log; dashed: each bound"', ""]
+    rows = slow_rows(folder)
+    counters, labels, cells, chapters = [], [], {}, {}
+    for row in rows:
+        if row["counter"] not in counters:
+            counters.append(row["counter"])
+        if row["label"] not in labels:
+            labels.append(row["label"])
+            chapters.setdefault(row["chapter"], row["label"])
+        cell = "failed" if row.get("error") else number_cell(row.get("events_per_second") or "")
+        ratio = row.get("ratio_to_bound") or ""
+        if not row.get("error") and ratio:
+            cell += f" ({float(ratio) * 100:.0f}%)"
+        cells[(row["label"], row["counter"])] = cell
+    if labels:
+        lines += ["Events per second (in brackets: the share of the row's bound; each row counted a prefix "
+                  "of the book sized to take about a second, its count in `slow.csv`):", "",
+                  "| mechanism | " + " | ".join(counters) + " |", "|---|" + "---:|" * len(counters)]
+        for label in labels:
+            chapter = next(r["chapter"] for r in rows if r["label"] == label)
+            anchor = f"\\anchor {slow_anchor(chapter)} " if chapters.get(chapter) == label else ""
+            lines.append(f"| {anchor}{number_cell(label)} | " +
+                         " | ".join(cells.get((label, c), "") for c in counters) + " |")
+        targets = [r for r in rows if r.get("target")]
+        if targets:
+            lines += ["", "The targets, judged within this run:", ""]
+            for r in targets:
+                lines.append(f"- {number_cell(r['label'])}, {r['counter']}: {r['target_status']} "
+                             f"({number_cell(r['target'])})")
+    return lines
+
+
+def slow_page(root, bench, out, units_with_pages):
+    """docs/slow.md, its `<!-- slow results -->` line replaced by the chart and the table."""
+    lines = own_page(root, "slow.md", units_with_pages)
+    results = slow_results(slow_folder(root, bench), out)
+    return [x for line in lines for x in (results if SLOW_RESULTS.match(line) else [line])]
 
 
 def bench_machine(path):
@@ -412,14 +489,17 @@ def main():
     os.makedirs(args.out)
     exercise_by_number = {u.number: u for u in exercises}
     chapter_by_number = {u.number: u for u in chapters}
+    slow_chapters = {row["chapter"] for row in slow_rows(slow_folder(root, args.bench))}
     for i, unit in enumerate(chapters):
-        write(os.path.join(args.out, unit.anchor + ".md"), chapter_page(conv, chapters, exercise_by_number, i))
+        write(os.path.join(args.out, unit.anchor + ".md"),
+              chapter_page(conv, chapters, exercise_by_number, i, slow_chapters))
     for i, unit in enumerate(exercises):
         write(os.path.join(args.out, unit.anchor + ".md"), exercise_page(conv, exercises, chapter_by_number, i))
     chapter_list, exercise_list = index_pages(chapters, exercises)
     write(os.path.join(args.out, "chapters.md"), chapter_list)
     write(os.path.join(args.out, "exercises.md"), exercise_list)
     write(os.path.join(args.out, "benchmark.md"), bench_page(args.bench, args.out))
+    write(os.path.join(args.out, "slow.md"), slow_page(root, args.bench, args.out, chapters + exercises))
     write(os.path.join(args.out, "mainpage.md"), main_page(root, chapters))
     for name in ("control_flow.md", "library.md", "promises.md"):
         write(os.path.join(args.out, name), own_page(root, name, chapters + exercises))

@@ -99,6 +99,9 @@ LetterTypes count_with_worker_processes(Events book, const PoolOptions& options)
         if ((++sent & 0xFF) == 0 && options.progress != nullptr) options.progress->update(sent);
     }
 
+    // What is left of each batch goes to all three workers before the first join, so that they
+    // drain it at once rather than one after another.
+    for (ProcTuple* worker : {&vowel, &consonant, &other}) worker->flush();
     // Kill off the processes with a sentinel value
     for (ProcTuple* worker : {&vowel, &consonant, &other}) {
         worker->put_kill();

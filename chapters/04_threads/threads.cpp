@@ -94,6 +94,9 @@ LetterTypes count_with_worker_threads(Events book, const ThreadOptions& options)
         if ((++sent & 0xFF) == 0 && options.progress != nullptr) options.progress->update(sent);
     }
 
+    // What is left of each batch goes to all three workers before the first join, so that they
+    // drain it at once rather than one after another.
+    for (ThreadTuple* worker : {&vowel, &consonant, &other}) worker->flush();
     // Kill off the threads with a sentinel value
     for (ThreadTuple* worker : {&vowel, &consonant, &other}) {
         worker->put_kill();
