@@ -297,15 +297,15 @@ void draw_slow_chart(const SlowResults& results, const std::filesystem::path& di
                              "#8c564b", "#e377c2", "#5f6b6d", "#bcbd22", "#17becf", "#2b2d42"};
     std::ofstream script(dir / "slow.gp");
     script << "# Drawn by workbook-bench --slow: `gnuplot slow.gp` in this folder redraws slow.svg from slow.dat.\n"
-           << "set terminal svg size 1100,620 dynamic noenhanced font 'sans,14' background rgb 'white'\n"
+           << "set terminal svg size 1000,780 dynamic noenhanced font 'sans,14' background rgb 'white'\n"
            << "set output 'slow.svg'\n"
-           << "set title \"When each mechanism wins: events per second against the counter's wait (log-log)\\n"
-           << results.machine.date.substr(0, 10) << ", " << results.machine.cores << " cores; dashed: each one's bound\"\n"
+           << "set title \"When each mechanism wins: events per second against the wait\\n"
+           << results.machine.date.substr(0, 10) << ", " << results.machine.cores << " cores; log-log; dashed: each one's bound\"\n"
            << "set xlabel \"the counter service's wait per call\"\nset ylabel 'events per second'\n"
            << "set logscale xy\nset xrange [1:12000]\nset grid xtics ytics\n"
            << "set xtics ('0' 1, '10 us' 10, '100 us' 100, '1 ms' 1000, '10 ms' 10000)\n"
            << "set format y '%.0s%c'\nset datafile missing 'NaN'\n"
-           << "set key outside right top spacing 1.2\n"
+           << "set key below left Left reverse maxcols 3 width 2 spacing 1.1\n"
            << "plot ";
     for (std::size_t i = 0; i < labels.size(); ++i) {
         std::string title = labels[i];

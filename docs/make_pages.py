@@ -369,7 +369,7 @@ def slow_results(folder, out):
         if row["label"] not in labels:
             labels.append(row["label"])
             chapters.setdefault(row["chapter"], row["label"])
-        cell = "failed" if row.get("error") else number_cell(row.get("events_per_second") or "")
+        cell = "failed" if row.get("error") else rate_cell(row.get("events_per_second") or "")
         ratio = row.get("ratio_to_bound") or ""
         if not row.get("error") and ratio:
             cell += f" ({float(ratio) * 100:.0f}%)"
@@ -390,6 +390,18 @@ def slow_results(folder, out):
                 lines.append(f"- {number_cell(r['label'])}, {r['counter']}: {r['target_status']} "
                              f"({number_cell(r['target'])})")
     return lines
+
+
+def rate_cell(text):
+    """Events per second to three significant digits, thousands separated: 1,230 or 45.6."""
+    try:
+        value = float(text)
+    except ValueError:
+        return ""
+    if not math.isfinite(value) or value <= 0:
+        return ""
+    rounded = float(f"{value:.3g}")
+    return f"{rounded:,.0f}" if rounded >= 100 else f"{rounded:g}"
 
 
 def slow_page(root, bench, out, units_with_pages):
