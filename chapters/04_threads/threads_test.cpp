@@ -12,6 +12,8 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -185,4 +187,24 @@ TEST_CASE("the counter service killed mid-run is reported as a worker thread's f
     CHECK(error.rfind("worker thread '", 0) == 0);
     CHECK_MESSAGE(error.find("the counter service") != std::string::npos, error);
     CHECK(ended.names() == "consonant other vowel");
+}
+
+TEST_CASE("with --batch larger than the book, all three workers have their events before the first is joined") {
+    // Each worker, on its one message, waits until all three have theirs. Were the last batches
+    // sent one worker at a time, each after the previous one's join, the first would wait alone:
+    // the deadline turns that into a failure instead of a hang.
+    std::mutex mutex;
+    std::condition_variable all_here;
+    int arrived = 0;
+    std::atomic<int> saw_all{0};
+    ThreadOptions options = with_batch(1'000'000);
+    options.hooks.on_message = [&](std::string_view, const Message&) {
+        std::unique_lock lock(mutex);
+        ++arrived;
+        all_here.notify_all();
+        if (all_here.wait_for(lock, std::chrono::seconds(60), [&] { return arrived == 3; })) ++saw_all;
+    };
+    const auto book = workbook::Book::default_book(10'000);
+    CHECK(count_with_worker_threads(book.events(), options) == workbook::reference_count(book.events()));
+    CHECK(saw_all == 3);
 }
