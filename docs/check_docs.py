@@ -28,7 +28,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_pages import BENCH_CHARTS  # noqa: E402  (the chart the benchmark page shows)
+from make_pages import BENCH_CHARTS, SLOW_CHART, slow_anchor, slow_folder, slow_rows  # noqa: E402  (the charts the pages show)
 
 SKIP = 77
 FOLDER = re.compile(r"^(\d\d)_[A-Za-z0-9_]+$")
@@ -221,6 +221,20 @@ def check_pages(args):
         problems.append("no benchmark page, benchmark.html")
     elif charts and charts[0] not in bench.links:
         problems.append(f"{os.path.join(args.bench, charts[0])} exists but benchmark.html does not show it")
+
+    # "When each mechanism wins": the crossover chart and a row per chapter measured, each chapter's
+    # page linking its row (the build folder's --slow run, or the one recorded in bench/).
+    slow = page("slow")
+    measured = slow_folder(root, args.bench)
+    if slow is None:
+        problems.append("no page 'When each mechanism wins', slow.html")
+    elif measured:
+        if os.path.isfile(os.path.join(measured, SLOW_CHART)) and SLOW_CHART not in slow.links:
+            problems.append(f"{os.path.join(measured, SLOW_CHART)} exists but slow.html does not show it")
+        for chapter in sorted({row["chapter"] for row in slow_rows(measured)}):
+            p = page(f"chapter{int(chapter):02d}")
+            if p is not None and f"slow.html#{slow_anchor(chapter)}" not in p.links:
+                problems.append(f"chapter{int(chapter):02d}.html does not link its row of slow.html")
 
     if problems:
         fail(problems, "the pages")
