@@ -182,7 +182,7 @@ struct SlowCounter {
     std::string label() const;  // "wait 100 us", "work 10 us", "redis"
     CounterSettings settings() const;
 };
-std::vector<SlowCounter> slow_counters(bool quick);
+std::vector<SlowCounter> slow_counters();
 
 struct SlowRow {
     int chapter = 0;

@@ -66,7 +66,7 @@ CounterSettings SlowCounter::settings() const {
 }
 
 // The columns. Wait 0 comes first: the in-flight bounds need each mechanism's rate at wait 0.
-std::vector<SlowCounter> slow_counters(bool /*quick*/) {
+std::vector<SlowCounter> slow_counters() {
     std::vector<SlowCounter> counters;
     for (std::int64_t wait : {0, 10, 100, 1000, 10000}) counters.push_back({CounterKind::service, wait, 0});
     for (std::int64_t work : {1000, 10000}) counters.push_back({CounterKind::local, 0, work});
@@ -179,7 +179,7 @@ SlowResults measure_slow(const std::vector<const Chapter*>& chapters, Events boo
         if (!any) lines.emplace_back(chapter, SlowMechanism{chapter->number, "", 0, 1, BoundRule::one_at_a_time, 1});
     }
     const bool quick = budget.seconds_per_run < 1;
-    const auto counters = slow_counters(quick);
+    const auto counters = slow_counters();
     const int total = static_cast<int>(lines.size() * counters.size());
     int index = 0;
     for (const SlowCounter& counter : counters) {
