@@ -2,6 +2,7 @@
 // The programs come from the same registration as the agreement test.
 #include "workbook/support/run_program.hpp"
 #include "workbook/book.hpp"
+#include "workbook/command_line.hpp"
 #include "workbook/registry.hpp"
 #include "workbook/runner.hpp"
 
@@ -163,6 +164,32 @@ TEST_CASE("--batch is an option only of the chapters that batch") {
                                                         : ": not expected: --batch 0; usage: ")));
         auto help = run_program(program_of(*chapter), {"--help"});
         CHECK((help.out.find("\n  --batch N ") != std::string::npos) == chapter->takes_batch);
+    }
+}
+
+TEST_CASE("--in-flight is an option only of the chapters that keep several calls waiting; the others say why, exit status 2") {
+    std::string takers;
+    for (const workbook::Chapter* chapter : workbook::registered_chapters())
+        if (chapter->takes_in_flight) takers += (takers.empty() ? "" : ", ") + std::string(chapter->slug);
+    CHECK(takers == workbook::detail::chapters_taking_in_flight);  // the list the error names is the true one
+    for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
+        INFO(chapter->slug);
+        auto run = run_program(program_of(*chapter), {"--in-flight", "8", "--limit", "10", "--runs", "1"});
+        auto help = run_program(program_of(*chapter), {"--help"});
+        CHECK((help.out.find("\n  --in-flight N ") != std::string::npos) == chapter->takes_in_flight);
+        if (chapter->takes_in_flight) {
+            CHECK(run.status == 0);
+            CHECK(run.err == "");
+            continue;
+        }
+        CHECK(run.status == 2);
+        CHECK(run.out == "");
+        CHECK(lines_in(run.err) == 1);
+        CHECK(run.err == std::string(chapter->slug) + ": --in-flight: " + std::string(chapter->slug) +
+                             " makes one counter call at a time, as its step of the talk does, so it cannot keep 8 waiting (only " +
+                             std::string(workbook::detail::chapters_taking_in_flight) + " takes --in-flight); " +
+                             workbook::usage(chapter, chapter->slug) + "\n");
+        CHECK(workbook::usage(chapter, chapter->slug).find("--in-flight") == std::string::npos);
     }
 }
 

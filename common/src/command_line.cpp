@@ -13,6 +13,10 @@ namespace {
 
 constexpr std::uint64_t most_runs = 1'000'000;
 
+// The group of options a program knows only to refuse with a reason: left out of --help and usage.
+// (CLI11's own hidden group, "", would also drop the option's name from its errors.)
+const std::string refused_group = "Refused";
+
 // CLI11's layout, with the workbook's usage line in place of CLI11's `Usage: NAME [OPTIONS]`.
 class Layout : public CLI::Formatter {
 public:
@@ -22,6 +26,7 @@ public:
     std::string make_group(std::string group, bool is_positional, std::vector<const CLI::Option*> options) const override {
         std::stable_partition(options.begin(), options.end(),
                               [](const CLI::Option* option) { return option->get_name() != "--help"; });
+        if (group == refused_group) return {};
         return CLI::Formatter::make_group(std::move(group), is_positional, std::move(options));
     }
 };
@@ -78,6 +83,11 @@ void declare_counter_options(CLI::App& app, CounterSettings& counters) {
 }
 
 }  // namespace
+
+std::string detail::no_in_flight(const Chapter& chapter, std::string_view n) {
+    return std::string(chapter.slug) + " makes one counter call at a time, as its step of the talk does, so it cannot keep " +
+           std::string(n) + " waiting (only " + std::string(chapters_taking_in_flight) + " takes --in-flight)";
+}
 
 std::string detail::no_such_variant(const Chapter& chapter, std::string_view name) {
     std::string names = variant_names(chapter);
@@ -169,6 +179,15 @@ void declare_options(CLI::App& app, Options& options, const Chapter* chapter) {
                            std::string(chapter ? "" : "; only in the chapters that take it"))
             ->type_name("N")
             ->transform(whole_number(1, 1'000'000));
+    } else {
+        // Known, so that asking for it says why this chapter cannot, rather than only "not
+        // expected"; but not in the help or the usage line.
+        app.add_option("--in-flight", options.in_flight, "")
+            ->group(refused_group)
+            ->type_name("N")
+            ->transform(whole_number(1, 1'000'000))
+            ->check(CLI::Validator(
+                [chapter](const std::string& n) { return n == "1" ? std::string() : detail::no_in_flight(*chapter, n); }, ""));
     }
     declare_counter_options(app, options.counters);
     app.add_flag("--json", options.json, "print one JSON object instead of the talk's three lines");
@@ -183,7 +202,7 @@ std::string usage_line(const CLI::App& app) {
         line += " [" + option->get_name(true) + (option->get_expected_max() > 1 ? "...]" : "]");
     }
     for (const CLI::Option* option : app.get_options()) {
-        if (!option->nonpositional() || option == app.get_help_ptr()) continue;
+        if (!option->nonpositional() || option == app.get_help_ptr() || option->get_group() == refused_group) continue;
         line += " [" + option->get_name();
         if (option->get_expected_max() != 0 && !option->get_type_name().empty()) line += " " + option->get_type_name();
         line += "]";
