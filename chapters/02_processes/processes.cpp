@@ -38,7 +38,8 @@ pid_t start_forked(const MCount& counter, unsigned char event, const Settings& s
     if (pid == 0) {
         try {
             settings.link().call(classify(event));
-        } catch (const ChapterError&) {
+        } catch (const ChapterError& failure) {
+            processes::FailureNotes::shared().say(failure.what());  // for the parent's message
             ::_exit(counter_failed);
         }
         counter(event);
@@ -59,6 +60,8 @@ LetterTypes count_with_processes(Events book, Start start, const Settings& setti
                          "of its own nor run beside another (use --variant fork)");
     processes::flush_before_fork();
     processes::SharedCounters shared;
+    processes::FailureNotes& failures = processes::FailureNotes::shared();
+    failures.clear();
     const MCount vowel{"vowel", &shared[Letter::vowel]}, consonant{"consonant", &shared[Letter::consonant]},
         other{"other", &shared[Letter::other]};
     processes::InterruptGuard interrupt;
@@ -74,10 +77,11 @@ LetterTypes count_with_processes(Events book, Start start, const Settings& setti
         }
         if (!processes::ended_well(status)) {
             const bool call_failed = calls_out && WIFEXITED(status) && WEXITSTATUS(status) == counter_failed;
+            const std::string said = call_failed ? failures.said_by(child.pid) : std::string();
             throw ChapterError("the process for event " + std::to_string(child.event) + " (counter '" +
                                std::string(child.counter) + "', pid " + std::to_string(child.pid) + ") " +
-                               (call_failed ? "could not call " + settings.counters->endpoint().server_name + ": it " : "") +
-                               processes::describe_end(status));
+                               (call_failed ? "could not call " + settings.counters->endpoint().server_name + ": " : "") +
+                               (said.empty() ? "it " + processes::describe_end(status) : said));
         }
         if (settings.progress != nullptr) settings.progress->update(++done);
     };

@@ -52,7 +52,8 @@ bool write_all(int fd, const void* data, std::size_t size) {
 CounterLink worker_link(const CounterBackend* counters) {
     try {
         return counters != nullptr ? counters->link() : CounterLink();
-    } catch (const ChapterError&) {
+    } catch (const ChapterError& failure) {
+        processes::FailureNotes::shared().say(failure.what());  // for the parent's message
         ::_exit(counter_failed);
     }
 }
@@ -60,15 +61,18 @@ CounterLink worker_link(const CounterBackend* counters) {
 void call_counter(CounterLink& link, std::string_view counter, std::size_t events) {
     try {
         for (std::size_t i = 0; i < events && link.active(); ++i) link.call(counter);
-    } catch (const ChapterError&) {
+    } catch (const ChapterError& failure) {
+        processes::FailureNotes::shared().say(failure.what());
         ::_exit(counter_failed);
     }
 }
 
-std::string describe_worker_end(int status, const CounterBackend* counters) {
+std::string describe_worker_end(pid_t pid, int status, const CounterBackend* counters) {
     std::string text = processes::describe_end(status);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == counter_failed && counters != nullptr)
+    if (WIFEXITED(status) && WEXITSTATUS(status) == counter_failed && counters != nullptr) {
         text += " (its call to " + counters->endpoint().server_name + " failed)";
+        if (std::string said = processes::FailureNotes::shared().said_by(pid); !said.empty()) text += ": " + said;
+    }
     if (WIFEXITED(status) && WEXITSTATUS(status) == queue_closed) text += " (its pipe closed before KILL)";
     if (WIFEXITED(status) && WEXITSTATUS(status) == bad_message) text += " (a message it did not understand)";
     return text;
@@ -85,7 +89,7 @@ void ProcTuple::join() {
     int status = processes::reap(pid);
     if (!processes::ended_well(status))
         throw ChapterError("worker '" + std::string(counter_.name) + "' (pid " + std::to_string(pid) + ") failed: it " +
-                           describe_worker_end(status, counters_));
+                           describe_worker_end(pid, status, counters_));
 }
 
 void ProcTuple::close() {
@@ -99,7 +103,7 @@ void ProcTuple::died() {
     ::kill(pid, SIGKILL);  // does not change how a worker already on its way out ended
     int status = processes::reap(pid);
     throw ChapterError("worker '" + std::string(counter_.name) + "' (pid " + std::to_string(pid) +
-                       ") died during the run: it " + describe_worker_end(status, counters_));
+                       ") died during the run: it " + describe_worker_end(pid, status, counters_));
 }
 
 ProcTuple::~ProcTuple() {

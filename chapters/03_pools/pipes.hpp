@@ -31,9 +31,10 @@ bool write_all(int fd, const void* data, std::size_t size);
 CounterLink worker_link(const CounterBackend* counters);
 void call_counter(CounterLink& link, std::string_view counter, std::size_t events);
 
-// How a worker ended, its own exit statuses explained: "exited with status 3 (its pipe closed
-// before KILL)"; a failed counter call names the server of `counters`.
-std::string describe_worker_end(int status, const CounterBackend* counters);
+// How worker `pid` ended, its own exit statuses explained: "exited with status 3 (its pipe closed
+// before KILL)"; a failed counter call names the server of `counters`, and what the worker said of
+// it (processes::FailureNotes).
+std::string describe_worker_end(pid_t pid, int status, const CounterBackend* counters);
 
 // Kills a worker that is still running and reaps it; for destructors, so it never throws.
 void kill_and_reap(pid_t pid) noexcept;

@@ -51,6 +51,7 @@ ProcTuple::ProcTuple(MCount counter, std::size_t batch, const CounterBackend* co
     if (::pipe(pipe_fds) != 0)
         throw ChapterError("cannot make the pipe of worker '" + std::string(counter_.name) + "': " + std::strerror(errno));
     processes::flush_before_fork();
+    (void)processes::FailureNotes::shared();  // mapped before the fork, so that the worker shares it
     pid_ = ::fork();
     if (pid_ == 0) {
         keep_only(pipe_fds[0]);

@@ -55,6 +55,7 @@ public:
         int pipe_fds[2];
         if (::pipe2(pipe_fds, O_DIRECT) != 0) throw ChapterError(std::string("cannot make the pool's pipe: ") + std::strerror(errno));
         processes::flush_before_fork();
+        (void)processes::FailureNotes::shared();  // mapped before the forks, so that the workers share it
         for (std::size_t i = 0; i < size; ++i) {
             pid_t pid = ::fork();
             if (pid == 0) {
@@ -113,7 +114,7 @@ private:
             int status = processes::reap(pids_[i]);
             if (failure.empty() && !processes::ended_well(status)) {
                 failure = "pool worker " + std::to_string(i + 1) + " (pid " + std::to_string(pids_[i]) +
-                          ") failed: it " + describe_worker_end(status, backend_);
+                          ") failed: it " + describe_worker_end(pids_[i], status, backend_);
             }
             pids_[i] = -1;
         }

@@ -10,6 +10,7 @@
 
 #include "workbook/chapter.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -17,11 +18,13 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <span>
 #include <string>
 #include <string_view>
 #include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 /// Child processes: shared counters, reaping, and the guard against Ctrl-C (chapters 02 and 03).
 namespace workbook::processes {
@@ -73,6 +76,57 @@ struct MCount {
     std::uint64_t value() const noexcept { return std::atomic_ref<std::uint64_t>(*count).load(); }
 };
 // [shared_counters]
+
+/// What failed children said, for their parent's error message: a child's own words ("the counter
+/// service closed the connection (during INCR)") cannot pass through its exit status. Slots in a
+/// mapping shared with every child forked after the first call of shared(), one message per child,
+/// each readable once by the parent after it has reaped that child. A child that finds its slot
+/// taken says nothing, and the parent falls back on the exit status.
+class FailureNotes {
+public:
+    /// The process's notes, mapped on first use: call it in the parent before forking (throws
+    /// ChapterError when the mapping fails).
+    static FailureNotes& shared() {
+        static FailureNotes notes;
+        return notes;
+    }
+    /// In a child: notes `what` (cut to fit) as this process's failure. Allocates nothing.
+    void say(std::string_view what) noexcept {
+        pid_t self = ::getpid();
+        Note& note = notes_[static_cast<std::size_t>(self) % slots];
+        pid_t free = 0;
+        if (!std::atomic_ref<pid_t>(note.writer).compare_exchange_strong(free, -self)) return;
+        std::size_t size = std::min(what.size(), sizeof note.text - 1);
+        std::memcpy(note.text, what.data(), size);
+        note.text[size] = '\0';
+        std::atomic_ref<pid_t>(note.writer).store(self, std::memory_order_release);
+    }
+    /// In the parent, once `child` is reaped: what it said, or "" (and its slot is free again).
+    std::string said_by(pid_t child) noexcept {
+        Note& note = notes_[static_cast<std::size_t>(child) % slots];
+        if (std::atomic_ref<pid_t>(note.writer).load(std::memory_order_acquire) != child) return {};
+        std::string what = note.text;
+        std::atomic_ref<pid_t>(note.writer).store(0, std::memory_order_release);
+        return what;
+    }
+    /// Frees every slot, before a run.
+    void clear() noexcept {
+        for (Note& note : std::span(notes_, slots)) std::atomic_ref<pid_t>(note.writer).store(0);
+    }
+
+private:
+    static constexpr std::size_t slots = 64;
+    struct Note {
+        alignas(std::atomic_ref<pid_t>::required_alignment) pid_t writer;  // 0 free, -pid being written, pid written
+        char text[252];
+    };
+    FailureNotes() {
+        void* memory = ::mmap(nullptr, sizeof(Note) * slots, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (memory == MAP_FAILED) throw ChapterError(std::string("cannot map shared memory: ") + std::strerror(errno));
+        notes_ = new (memory) Note[slots]{};
+    }
+    Note* notes_;
+};
 
 /// Flushes every stdio stream, as multiprocessing does before it forks. A child gets a copy of the
 /// parent's unwritten buffers, and a child that flushed them (under ThreadSanitizer even `_exit`
