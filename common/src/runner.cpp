@@ -72,8 +72,9 @@ std::string program_description(const Chapter& chapter) {
 }
 
 constexpr const char* exit_status_text =
-    "Exit status: 0 counted, 1 the mechanism failed while running (e.g. fork failed),\n"
-    "2 a malformed option or a book that cannot be read.";
+    "Exit status: 0 counted, 1 the mechanism failed while running (e.g. fork failed, or\n"
+    "the counter server died), 2 a malformed option or a book that cannot be read.\n"
+    "Ctrl-C ends it as SIGINT does (a shell shows 130), its workers and server with it.";
 
 }  // namespace
 
