@@ -19,8 +19,6 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <optional>
 #include <poll.h>
@@ -43,9 +41,18 @@ namespace {
 // Long enough that no chapter ends before its server is killed: at 1 ms per call, hours.
 const std::vector<std::string> endless = {"--limit", "0", "--runs", "1"};
 
+// The whole of a /proc file, or as much as could be read: "" once the process has gone. (Not an
+// ifstream, which throws when the process ends between the open and the read.)
 std::string slurp(const std::string& path) {
-    std::ifstream file(path);
-    return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+    std::string text;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return text;
+    char buffer[4096];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0) text.append(buffer, static_cast<std::size_t>(n));
+    ::close(fd);
+    return text;
 }
 
 bool exists(const std::string& path) {
@@ -119,7 +126,8 @@ struct Server {
 // The server among `chapter`'s descendants (a child of its keeper), once it has exec'd its program.
 std::optional<Server> server_of(pid_t chapter) {
     for (pid_t pid : descendants_of(chapter)) {
-        std::string comm = workbook::testing::proc_line("/proc/" + std::to_string(pid) + "/comm");
+        std::string comm = slurp("/proc/" + std::to_string(pid) + "/comm");
+        if (!comm.empty() && comm.back() == '\n') comm.pop_back();
         if (comm != "workbook-counte" && comm != "redis-server") continue;  // comm holds 15 characters
         auto words = arguments_of(pid);
         for (std::size_t i = 0; i + 1 < words.size(); ++i) {
