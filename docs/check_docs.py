@@ -572,7 +572,8 @@ def check_figures(args):
                     unit_columns = [i for i, cell in enumerate(cells(line)) if FIGURE_UNIT.search(cell)]
                 elif unit_columns:
                     row = cells(line)
-                    figures += [row[i] for i in unit_columns if i < len(row) and NUMBER.search(row[i])]
+                    figures += [row[i] for i in unit_columns
+                                if i < len(row) and NUMBER.search(row[i]) and not FIGURE.search(row[i])]
             else:
                 unit_columns = []
             for figure in figures:
