@@ -1,5 +1,6 @@
-// A bounded blocking queue: the talk's `Queue()` made of a mutex and two condition variables, for
-// chapter 04's worker threads and for the queue of exercise 04 that batches by itself.
+/// \file
+/// \brief workbook::BoundedQueue: the talk's `Queue()`, a mutex and two condition variables, for
+/// chapter 04's worker threads and for the queue of exercise 04 that batches by itself.
 #pragma once
 
 #include <condition_variable>
@@ -12,19 +13,19 @@
 namespace workbook {
 
 //! [bounded_queue]
-// Unlike Python's queue it is bounded: a producer faster than its consumer waits instead of piling
-// the whole book up in memory, as a writer waits on a full pipe. How a consumer takes items is its
-// user's choice (`take`): one per get, or all that wait under one lock. `close()` wakes everyone
-// and fails every later put.
+/// A blocking queue of at most a given number of items. Unlike Python's queue it is bounded: a
+/// producer faster than its consumer waits instead of piling the whole book up in memory, as a
+/// writer waits on a full pipe. How a consumer takes items is its user's choice (take()): one per
+/// get, or all that wait under one lock. close() wakes everyone and fails every later put.
 template <typename T>
 class BoundedQueue {
 public:
-    // A queue holding at most `capacity` items (at least 1).
+    /// A queue holding at most `capacity` items; std::invalid_argument if `capacity` is 0.
     explicit BoundedQueue(std::size_t capacity) : capacity_(capacity) {
         if (capacity == 0) throw std::invalid_argument("a queue needs a capacity of at least 1");
     }
 
-    // Waits while the queue is full, then adds `item`. False, and `item` is dropped, once closed.
+    /// Waits while the queue is full, then adds `item`. False, and `item` is dropped, once closed.
     bool put(T item) {
         std::unique_lock lock(mutex_);
         not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
@@ -35,7 +36,7 @@ public:
         return true;
     }
 
-    // Adds `item` if there is room and the queue is open; never waits.
+    /// Adds `item` if there is room and the queue is open; never waits.
     bool try_put(T item) {
         {
             std::lock_guard lock(mutex_);
@@ -46,9 +47,9 @@ public:
         return true;
     }
 
-    // Waits while the queue is empty and open, then returns `take(items, closed)`, called under the
-    // lock: it takes from the front of `items` what it wants. Then wakes whoever may go on: one
-    // producer per freed slot, and another consumer if items are left.
+    /// Waits while the queue is empty and open, then returns `take(items, closed)`, called under the
+    /// lock: it takes from the front of `items` (a `std::deque<T>&`) what it wants. Then wakes whoever
+    /// may go on: one producer per freed slot, and another consumer if items are left.
     template <typename Take>
     auto take(Take take) {
         std::unique_lock lock(mutex_);
@@ -64,7 +65,7 @@ public:
         return taken;
     }
 
-    // Refuses every later put and wakes every waiting producer and consumer.
+    /// Refuses every later put and wakes every waiting producer and consumer.
     void close() {
         {
             std::lock_guard lock(mutex_);
