@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <set>
@@ -124,6 +126,29 @@ void report_slow_progress(const bench::SlowRow& row, int index, int total) {
 }
 
 // `--slow`: the crossover table, its files and its chart.
+// Writes the CSV and JSON files (`write`), and the chart (`draw`) unless `chart` is empty (--no-chart),
+// and says where. 1 when a file cannot be written or a row was not measured, else 0.
+template <typename Row>
+int write_outputs(const std::vector<Row>& rows, const fs::path& csv, const fs::path& json, const fs::path& chart,
+                  const std::function<void()>& write, const std::function<void()>& draw) {
+    try {
+        write();
+        std::cout << "\nwrote " << csv.string() << " and " << json.string();
+        if (!chart.empty()) {
+            draw();
+            std::cout << " and " << chart.string();
+        }
+        std::cout << '\n';
+    } catch (const std::exception& failure) {
+        std::cout << std::flush;
+        std::cerr << "workbook bench: " << failure.what() << '\n';
+        return 1;
+    }
+    bool all_measured = true;
+    for (const auto& row : rows) all_measured = all_measured && row.ok();
+    return all_measured ? 0 : 1;
+}
+
 int run_slow(const Options& options, const std::vector<const workbook::Chapter*>& chapters,
              const workbook::Book& book, const fs::path& out) {
     bench::Budget budget = options.quick ? bench::Budget::quick() : bench::Budget::standard();
@@ -141,23 +166,13 @@ int run_slow(const Options& options, const std::vector<const workbook::Chapter*>
     results.quick = options.quick;
     bench::evaluate_slow(results);
     bench::print_slow_table(results, std::cout);
-    try {
-        bench::write_slow_csv(results, out / "slow.csv");
-        bench::write_slow_json(results, out / "slow.json");
-        std::cout << "\nwrote " << (out / "slow.csv").string() << " and " << (out / "slow.json").string();
-        if (!options.no_chart) {
-            bench::draw_slow_chart(results, out);
-            std::cout << " and " << (out / "slow.svg").string();
-        }
-        std::cout << '\n';
-    } catch (const std::exception& failure) {
-        std::cout << std::flush;
-        std::cerr << "workbook bench: " << failure.what() << '\n';
-        return 1;
-    }
-    bool all_measured = true;
-    for (const auto& row : results.rows) all_measured = all_measured && row.ok();
-    return all_measured ? 0 : 1;
+    return write_outputs(
+        results.rows, out / "slow.csv", out / "slow.json", options.no_chart ? fs::path() : out / "slow.svg",
+        [&] {
+            bench::write_slow_csv(results, out / "slow.csv");
+            bench::write_slow_json(results, out / "slow.json");
+        },
+        [&] { bench::draw_slow_chart(results, out); });
 }
 
 }  // namespace
@@ -297,21 +312,11 @@ int main(int argc, char** argv) {
 
     bench::evaluate(results);
     bench::print_table(results, std::cout);
-    try {
-        bench::write_csv(results, out / "bench.csv");
-        bench::write_json(results, out / "bench.json");
-        std::cout << "\nwrote " << (out / "bench.csv").string() << " and " << (out / "bench.json").string();
-        if (!options.no_chart) {
-            bench::draw_chart(results, out);
-            std::cout << " and " << (out / "chart.svg").string();
-        }
-        std::cout << '\n';
-    } catch (const std::exception& failure) {
-        std::cout << std::flush;
-        std::cerr << "workbook bench: " << failure.what() << '\n';
-        return 1;
-    }
-    bool all_measured = true;
-    for (const auto& row : results.rows) all_measured = all_measured && row.ok();
-    return all_measured ? 0 : 1;
+    return write_outputs(
+        results.rows, out / "bench.csv", out / "bench.json", options.no_chart ? fs::path() : out / "chart.svg",
+        [&] {
+            bench::write_csv(results, out / "bench.csv");
+            bench::write_json(results, out / "bench.json");
+        },
+        [&] { bench::draw_chart(results, out); });
 }

@@ -1,5 +1,6 @@
 // Reporting: ratios and the workbook's targets, the table, CSV, JSON and the gnuplot chart.
 #include "bench.hpp"
+#include "format.hpp"
 
 #include "workbook/support/run_program.hpp"
 
@@ -39,13 +40,6 @@ const Row* find_row(const std::vector<Row>& rows, int chapter, std::size_t batch
     return nullptr;
 }
 
-std::string number(double value, int precision = 3) {
-    if (std::isnan(value)) return "";
-    std::ostringstream text;
-    text << std::setprecision(precision) << value;
-    return text.str();
-}
-
 // ns per event with about three significant digits: 0.712, 6.10, 41.3, 203456.
 std::string nanoseconds(double ns) {
     if (std::isnan(ns)) return "-";
@@ -80,18 +74,6 @@ std::string cpp_over_python(double value) {
 
 std::string fit(std::string text, std::size_t width) {
     return text.size() <= width ? text : text.substr(0, width - 2) + "..";
-}
-
-std::string csv(const std::string& text) {
-    if (text.find_first_of(",\"\n") == std::string::npos) return text;
-    std::string quoted = "\"";
-    for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return quoted + "\"";
-}
-
-// NaN (not measured) is null in the JSON, as nlohmann::json writes it.
-nlohmann::ordered_json number_or_null(double value) {
-    return std::isnan(value) ? nlohmann::ordered_json() : nlohmann::ordered_json(value);
 }
 
 void print_rows(const Results& results, bool python, std::ostream& out) {
@@ -231,18 +213,10 @@ void write_csv(const Results& results, const std::filesystem::path& file) {
 
 void write_json(const Results& results, const std::filesystem::path& file) {
     using nlohmann::ordered_json;
-    const Machine& machine = results.machine;
-    ordered_json json = {
-        {"date", machine.date},
-        {"quick", results.quick},
-        {"machine", {{"cores", machine.cores}, {"cpu", machine.cpu}, {"compiler", machine.compiler},
-                     {"kernel", machine.kernel}, {"load_before", number_or_null(machine.load_before)},
-                     {"load_after", number_or_null(machine.load_after)}}},
-        {"book", {{"name", results.book_name}, {"events", results.book_events}}},
-        {"rows", ordered_json::array()},
-        {"primitives", ordered_json::array()},
-        {"notes", results.notes},
-    };
+    ordered_json json = report_json(results.machine, results.quick, results.book_name, results.book_events);
+    json["rows"] = ordered_json::array();
+    json["primitives"] = ordered_json::array();
+    json["notes"] = results.notes;
     for (const Row& row : results.rows) {
         ordered_json runs = ordered_json::array();
         for (double seconds : row.run_seconds) runs.push_back(number_or_null(seconds));
@@ -278,10 +252,7 @@ void write_json(const Results& results, const std::filesystem::path& file) {
                                       {"target", primitive.target},
                                       {"target_status", primitive.target_status}});
     }
-    std::ofstream out(file);
-    // Names and messages come from files and programs: bytes that are not UTF-8 print as U+FFFD.
-    out << json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-    if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
+    write_json_file(json, file);
 }
 
 void draw_chart(const Results& results, const std::filesystem::path& dir) {

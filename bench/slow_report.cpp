@@ -1,6 +1,7 @@
 // `workbook bench --slow`, reporting: each row's bound and target, the table, CSV, JSON and the
 // crossover chart.
 #include "bench.hpp"
+#include "format.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -30,13 +31,6 @@ const SlowRow* find(const std::vector<SlowRow>& rows, const std::string& label, 
     return nullptr;
 }
 
-std::string number(double value, int precision = 3) {
-    if (std::isnan(value)) return "";
-    std::ostringstream text;
-    text << std::setprecision(precision) << value;
-    return text.str();
-}
-
 // Events per second, three significant digits at most, thousands separated: 1,230 or 45.6.
 std::string rate_text(double rate) {
     if (std::isnan(rate)) return "-";
@@ -53,17 +47,6 @@ std::string percent(double ratio) {
     char text[16];
     std::snprintf(text, sizeof text, "%.0f%%", ratio * 100);
     return text;
-}
-
-std::string csv(const std::string& text) {
-    if (text.find_first_of(",\"\n") == std::string::npos) return text;
-    std::string quoted = "\"";
-    for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return quoted + "\"";
-}
-
-nlohmann::ordered_json number_or_null(double value) {
-    return std::isnan(value) ? nlohmann::ordered_json() : nlohmann::ordered_json(value);
 }
 
 // Marks `row` against a target: met when `met`; a miss on a busy machine says how busy.
@@ -225,19 +208,11 @@ void write_slow_csv(const SlowResults& results, const std::filesystem::path& fil
 
 void write_slow_json(const SlowResults& results, const std::filesystem::path& file) {
     using nlohmann::ordered_json;
-    const Machine& machine = results.machine;
-    ordered_json json = {
-        {"date", machine.date},
-        {"quick", results.quick},
-        {"machine", {{"cores", machine.cores}, {"cpu", machine.cpu}, {"compiler", machine.compiler},
-                     {"kernel", machine.kernel}, {"load_before", number_or_null(machine.load_before)},
-                     {"load_after", number_or_null(machine.load_after)}}},
-        {"book", {{"name", results.book_name}, {"events", results.book_events}}},
-        {"redis_ceiling", number_or_null(results.redis_ceiling)},
-        {"redis_ceiling_how", results.redis_ceiling_how},
-        {"rows", ordered_json::array()},
-        {"notes", results.notes},
-    };
+    ordered_json json = report_json(results.machine, results.quick, results.book_name, results.book_events);
+    json["redis_ceiling"] = number_or_null(results.redis_ceiling);
+    json["redis_ceiling_how"] = results.redis_ceiling_how;
+    json["rows"] = ordered_json::array();
+    json["notes"] = results.notes;
     for (const SlowRow& row : results.rows) {
         json["rows"].push_back({
             {"chapter", row.chapter},
@@ -266,9 +241,7 @@ void write_slow_json(const SlowResults& results, const std::filesystem::path& fi
             {"error", row.error},
         });
     }
-    std::ofstream out(file);
-    out << json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-    if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
+    write_json_file(json, file);
 }
 
 void draw_slow_chart(const SlowResults& results, const std::filesystem::path& dir) {

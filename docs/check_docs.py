@@ -12,6 +12,10 @@
   examples  every C++ \\code example in the named headers of common/ compiles
   promises  every test case docs/promises.md names exists, by its exact name, in the file named
             with it, and every rule on the page names one (no Doxygen needed)
+  figures   every measured figure in a chapter's README (a number with a unit of time, rate or
+            ratio: 5.36 ns per event, 0.26 ms, 5,000 events per second, 3.6x; or a number in a
+            table column whose header names such a unit) is one that bench/RESULTS.md holds;
+            fenced code blocks (sample output) are passed over (no Doxygen needed)
 
 Each prints what it checked; a failure prints every problem found, one per line, and exits 1.
 """
@@ -521,6 +525,68 @@ def check_promises(args):
           f"{', '.join('tests/' + f for f in sorted(cases))}")
 
 
+# A measured figure: one number, or a range (5,000 to 5,700), then a unit of time, rate or ratio.
+FIGURE_NUMBER = r"(?<![\w.,/-])\d[\d,]*(?:\.\d+)?"
+FIGURE = re.compile(
+    rf"({FIGURE_NUMBER}(?:\s*(?:-|–|to)\s*\d[\d,]*(?:\.\d+)?)*)\s*"
+    r"(ns|µs|us|ms|s|seconds?|minutes?|hours?|x|times|events?\s*(?:/|per)\s*s(?:econd)?)(?![\w])")
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+FIGURE_UNIT = re.compile(r"(?<![\w])(?:ns|µs|us|ms|seconds?)(?![\w])|per event|events per second|\bvs\b|ratio")
+TABLE_RULE = re.compile(r"^\|[\s:|-]+\|\s*$")
+
+
+def cells(row):
+    return [cell.strip() for cell in row.strip().strip("|").split("|")]
+
+
+def figure_value(text):
+    """A figure as a number: 5,590,193 and 5590193 are the same figure, and so are 1.0 and 1.00."""
+    return float(text.replace(",", ""))
+
+
+def check_figures(args):
+    root, problems = args.source, []
+    results = os.path.join(root, "bench", "RESULTS.md")
+    with open(results, encoding="utf-8") as f:
+        known = {figure_value(n) for n in NUMBER.findall(f.read())}
+    checked = 0
+    readmes = [os.path.join(root, "chapters", c, "README.md") for c in folders(root, "chapters")]
+    for readme in readmes:
+        if not os.path.isfile(readme):
+            continue
+        with open(readme, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        in_fence, unit_columns = False, []
+        for number, line in enumerate(lines, 1):
+            if line.lstrip().startswith("```"):
+                in_fence = not in_fence
+                continue
+            if in_fence:
+                continue
+            figures = [m.group(0) for m in FIGURE.finditer(line)]
+            # A table's figures may carry their unit in the column's header (| ns per event |).
+            if TABLE_RULE.match(line):
+                pass  # the rule under a table's header: the columns stay as the header named them
+            elif line.startswith("|"):
+                if number < len(lines) and TABLE_RULE.match(lines[number]):
+                    unit_columns = [i for i, cell in enumerate(cells(line)) if FIGURE_UNIT.search(cell)]
+                elif unit_columns:
+                    row = cells(line)
+                    figures += [row[i] for i in unit_columns
+                                if i < len(row) and NUMBER.search(row[i]) and not FIGURE.search(row[i])]
+            else:
+                unit_columns = []
+            for figure in figures:
+                checked += 1
+                if any(figure_value(n) not in known for n in NUMBER.findall(figure)):
+                    problems.append(f"{os.path.relpath(readme, root)}:{number}: '{figure.strip()}' is not "
+                                    f"a figure of bench/RESULTS.md")
+    if problems:
+        fail(problems, "the chapters' measured figures")
+    print(f"figures: {checked} measured figures in {len(readmes)} chapter READMEs, each one that "
+          f"bench/RESULTS.md holds")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", required=True, help="the workbook's checkout")
@@ -538,9 +604,10 @@ def main():
     examples.add_argument("--out", required=True)
     examples.add_argument("headers", nargs="*", help="header names (default: every header)")
     sub.add_parser("promises")
+    sub.add_parser("figures")
     args = parser.parse_args()
     {"build": check_build, "pages": check_pages, "links": check_links, "browser": check_browser,
-     "examples": check_examples, "promises": check_promises}[args.check](args)
+     "examples": check_examples, "promises": check_promises, "figures": check_figures}[args.check](args)
 
 
 if __name__ == "__main__":

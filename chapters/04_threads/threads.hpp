@@ -1,72 +1,50 @@
 // Chapter 04's interface, for its program and its tests.
 #pragma once
 
+#include "workbook/bounded_queue.hpp"
 #include "workbook/chapter.hpp"
 
 #include <atomic>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <exception>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace workbook::chapter04 {
 
 //! [blocking_queue]
-// The talk's `Queue()`: a blocking queue of messages, a mutex and two condition variables. Unlike
-// Python's it is bounded: a producer faster than its consumer waits instead of piling the whole book
-// up in memory, as a writer waits on a full pipe. `close()` wakes everyone and fails every later put
-// and get: a consumer that failed closes its queue so that its producer never waits for it in vain.
+// The talk's `Queue()`: workbook::BoundedQueue, a mutex and two condition variables, handing over
+// one message per get. `close()` wakes everyone and fails every later put and get: a consumer that
+// failed closes its queue so that its producer never waits for it in vain.
 template <typename T>
 class BlockingQueue {
 public:
-    explicit BlockingQueue(std::size_t capacity) : capacity_(capacity) {}
+    explicit BlockingQueue(std::size_t capacity) : queue_(capacity) {}
 
     // Blocks while the queue is full. False if the queue is closed (the item is dropped).
-    bool put(T item) {
-        std::unique_lock lock(mutex_);
-        not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
-        if (closed_) return false;
-        items_.push_back(std::move(item));
-        lock.unlock();
-        not_empty_.notify_one();
-        return true;
-    }
+    bool put(T item) { return queue_.put(std::move(item)); }
 
     // Blocks while the queue is empty. Nothing once the queue is closed.
     std::optional<T> get() {
-        std::unique_lock lock(mutex_);
-        not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
-        if (closed_) return std::nullopt;
-        T item = std::move(items_.front());
-        items_.pop_front();
-        lock.unlock();
-        not_full_.notify_one();
-        return item;
+        return queue_.take([](std::deque<T>& items, bool closed) -> std::optional<T> {
+            if (closed) return std::nullopt;
+            T item = std::move(items.front());
+            items.pop_front();
+            return item;
+        });
     }
 
-    void close() {
-        {
-            std::lock_guard lock(mutex_);
-            closed_ = true;
-        }
-        not_full_.notify_all();
-        not_empty_.notify_all();
-    }
+    void close() { queue_.close(); }
 
 private:
-    std::mutex mutex_;
-    std::condition_variable not_full_, not_empty_;
-    std::deque<T> items_;
-    std::size_t capacity_;
-    bool closed_ = false;
+    BoundedQueue<T> queue_;
 };
 //! [blocking_queue]
 

@@ -3,6 +3,7 @@
 #include "feed_counter.hpp"
 
 #include "allocation_counter.hpp"
+#include "books.hpp"
 
 #include <doctest/doctest.h>
 
@@ -12,10 +13,9 @@
 
 using namespace workbook;
 using namespace workbook::chapter05;
+using workbook::testing::bytes_of;
 
 namespace {
-
-Events bytes_of(std::string_view text) { return {reinterpret_cast<const unsigned char*>(text.data()), text.size()}; }
 
 std::vector<std::uint64_t> pull(Generator<std::uint64_t>& fc, int times) {
     std::vector<std::uint64_t> seen;

@@ -2,6 +2,7 @@
 #include "trampoline.hpp"
 
 #include "allocation_counter.hpp"
+#include "books.hpp"
 
 #include <doctest/doctest.h>
 
@@ -14,10 +15,9 @@
 
 using namespace workbook;
 using namespace workbook::chapter06;
+using workbook::testing::bytes_of;
 
 namespace {
-
-Events bytes_of(std::string_view text) { return {reinterpret_cast<const unsigned char*>(text.data()), text.size()}; }
 
 // Appends `name` to `seen` each time it runs, then names each routine of `next` in turn.
 Routine recorder(std::string name, std::vector<Index> next, std::vector<std::string>& seen) {

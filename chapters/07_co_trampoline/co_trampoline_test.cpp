@@ -3,6 +3,7 @@
 #include "co_trampoline.hpp"
 
 #include "allocation_counter.hpp"
+#include "books.hpp"
 
 #include <doctest/doctest.h>
 
@@ -14,10 +15,9 @@
 
 using namespace workbook;
 using namespace workbook::chapter07;
+using workbook::testing::bytes_of;
 
 namespace {
-
-Events bytes_of(std::string_view text) { return {reinterpret_cast<const unsigned char*>(text.data()), text.size()}; }
 
 // Records what it is made with and what it receives, yielding the transfers of `plan` in turn.
 // (A routine the trampoline primes loses its first transfer: the talk's throwaway.)

@@ -3,6 +3,7 @@
 #include "scheduler.hpp"
 
 #include "allocation_counter.hpp"
+#include "books.hpp"
 
 #include <doctest/doctest.h>
 
@@ -14,10 +15,9 @@
 
 using namespace workbook;
 using namespace workbook::chapter08;
+using workbook::testing::bytes_of;
 
 namespace {
-
-Events bytes_of(std::string_view text) { return {reinterpret_cast<const unsigned char*>(text.data()), text.size()}; }
 
 std::string text_of(Mailbox mailbox) { return {mailbox.begin(), mailbox.end()}; }
 

@@ -3,6 +3,7 @@
 #include "weightless.hpp"
 
 #include "allocation_counter.hpp"
+#include "books.hpp"
 
 #include <doctest/doctest.h>
 
@@ -11,10 +12,7 @@
 
 using namespace workbook;
 using namespace workbook::chapter09;
-
-namespace {
-Events bytes_of(std::string_view text) { return {reinterpret_cast<const unsigned char*>(text.data()), text.size()}; }
-}  // namespace
+using workbook::testing::bytes_of;
 
 TEST_CASE("a primed generator_counter yields how many events it has been sent") {
     workbook::CounterLink local;

@@ -3,6 +3,7 @@
 #include "delegation.hpp"
 
 #include "allocation_counter.hpp"
+#include "books.hpp"
 
 #include <doctest/doctest.h>
 
@@ -14,10 +15,9 @@
 
 using namespace workbook;
 using namespace workbook::chapter10;
+using workbook::testing::bytes_of;
 
 namespace {
-
-Events bytes_of(std::string_view text) { return {reinterpret_cast<const unsigned char*>(text.data()), text.size()}; }
 
 std::vector<Pair> all_of(Generator<Pair> generator) {
     std::vector<Pair> seen;

@@ -5,14 +5,18 @@
 // single items, and a consumer takes *everything waiting* in one get, under one lock. When the
 // consumer keeps up, batches are small and latency is low; when it falls behind, batches grow by
 // themselves and the locking cost per item falls. And close() drains: no KILL message is needed.
+//
+// The mutex, the two condition variables and who is woken when are chapter 04's queue,
+// workbook::BoundedQueue (common/include/workbook/bounded_queue.hpp); what is this exercise's own
+// is how a consumer takes: a whole batch under one lock, and the items left after a close.
 #pragma once
 
+#include "workbook/bounded_queue.hpp"
+
 #include <algorithm>
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
-#include <mutex>
-#include <stdexcept>
+#include <utility>
 #include <vector>
 
 namespace exercise04 {
@@ -20,72 +24,37 @@ namespace exercise04 {
 template <typename T>
 class BatchQueue {
 public:
-    // A queue holding at most `capacity` items (at least 1).
-    explicit BatchQueue(std::size_t capacity) : capacity_(capacity) {
-        if (capacity == 0) throw std::invalid_argument("a BatchQueue needs a capacity of at least 1");
-    }
+    // A queue holding at most `capacity` items (at least 1: std::invalid_argument otherwise).
+    explicit BatchQueue(std::size_t capacity) : queue_(capacity) {}
 
     // Waits while the queue is full, then adds `item`. False, and `item` is dropped, once closed.
-    bool put(T item) {
-        std::unique_lock lock(mutex_);
-        not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
-        if (closed_) return false;
-        items_.push_back(std::move(item));
-        lock.unlock();
-        not_empty_.notify_one();
-        return true;
-    }
+    bool put(T item) { return queue_.put(std::move(item)); }
 
     // Adds `item` if there is room and the queue is open; never waits.
-    bool try_put(T item) {
-        {
-            std::lock_guard lock(mutex_);
-            if (closed_ || items_.size() == capacity_) return false;
-            items_.push_back(std::move(item));
-        }
-        not_empty_.notify_one();
-        return true;
-    }
+    bool try_put(T item) { return queue_.try_put(std::move(item)); }
 
     // Waits while the queue is empty and open, then takes the items waiting, oldest first, at most
-    // `max` of them (at least 1). An empty batch means: closed, and every item taken.
+    // `max` of them (at least 1). An empty batch means: closed, and every item taken. The queue
+    // wakes every producer a batch made room for, and another consumer if items are left.
     std::vector<T> get_batch(std::size_t max) {
-        std::vector<T> batch;
-        bool left = false;
-        {
-            std::unique_lock lock(mutex_);
-            not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
-            const std::size_t n = std::min(items_.size(), std::max<std::size_t>(max, 1));
+        return queue_.take([max](std::deque<T>& items, bool /*closed: drain all the same*/) {
+            const std::size_t n = std::min(items.size(), std::max<std::size_t>(max, 1));
+            std::vector<T> batch;
             batch.reserve(n);
             for (std::size_t i = 0; i < n; ++i) {
-                batch.push_back(std::move(items_.front()));
-                items_.pop_front();
+                batch.push_back(std::move(items.front()));
+                items.pop_front();
             }
-            left = !items_.empty();
-        }
-        // Every slot freed may let a waiting producer in; another consumer may take what is left.
-        not_full_.notify_all();
-        if (left) not_empty_.notify_one();
-        return batch;
+            return batch;
+        });
     }
 
     // Refuses every later put; consumers still take the items left, then get an empty batch.
     // Wakes every waiting producer and consumer.
-    void close() {
-        {
-            std::lock_guard lock(mutex_);
-            closed_ = true;
-        }
-        not_full_.notify_all();
-        not_empty_.notify_all();
-    }
+    void close() { queue_.close(); }
 
 private:
-    std::mutex mutex_;
-    std::condition_variable not_full_, not_empty_;
-    std::deque<T> items_;
-    std::size_t capacity_;
-    bool closed_ = false;
+    workbook::BoundedQueue<T> queue_;
 };
 
 }  // namespace exercise04
