@@ -153,6 +153,24 @@ TEST_CASE("a thousand INCRs in flight on one connection to Redis get the replies
     thousand_in_order(redis.socket_path(), redis.name(), "workbook:async:vowels");
 }
 
+TEST_CASE("more requests than the socket's buffer holds are written as it drains, and all are answered in order") {
+    PrivateServer service = PrivateServer::counter_service(0us, WORKBOOK_COUNTER_SERVICE);
+    EventLoop loop;
+    AsyncCounterClient client(loop, service.socket_path(), service.name());
+    const std::int64_t requests = 50000;  // about 1.3 MB of requests: many times a Unix socket's buffer
+    std::int64_t next = 1, wrong = 0;
+    for (std::int64_t i = 0; i < requests; ++i) {
+        client.incr("others", [&](std::int64_t value, std::exception_ptr error) {
+            if (error || value != next) ++wrong;
+            ++next;
+        });
+    }
+    loop.run();
+    CHECK(wrong == 0);
+    CHECK(next == requests + 1);
+    CHECK(client.in_flight() == 0);
+}
+
 TEST_CASE("requests queued from a reply's callback are sent and answered on the same connection") {
     PrivateServer service = PrivateServer::counter_service(0us, WORKBOOK_COUNTER_SERVICE);
     EventLoop loop;
