@@ -30,7 +30,8 @@ namespace workbook {
 /// inline_callbacks() returns. (Twisted's `deferredGenerator` was inlineCallbacks' predecessor.)
 ///
 /// \code
-/// workbook::DeferredGenerator<int, int> add_one(workbook::Deferred<int> later) {
+/// using Steps = workbook::DeferredGenerator<int, int>;  // yields Deferred<int>s, returns an int
+/// Steps add_one(workbook::Deferred<int> later) {
 ///     int n = co_yield std::move(later);  // waits for later to fire
 ///     co_return n + 1;
 /// }
