@@ -42,10 +42,11 @@ TEST_CASE("callbacks run in the order they were added, each receiving what the o
         trace.push_back("second " + std::to_string(n));
         return std::to_string(n * 10);
     });
-    text.add_callback([&](const std::string& s) { trace.push_back("third " + s); });
+    Deferred<void> nothing = text.add_callback([&](const std::string& s) { trace.push_back("third " + s); });
+    nothing.add_callback([&] { trace.push_back("fourth, given nothing"); });
     CHECK(trace.empty());  // nothing runs before the Deferred fires
     d.callback(1);
-    CHECK(trace == Trace{"first 1", "second 2", "third 20"});
+    CHECK(trace == Trace{"first 1", "second 2", "third 20", "fourth, given nothing"});
 }
 
 TEST_CASE("a result skips the errbacks and an error skips the callbacks") {
@@ -289,6 +290,39 @@ TEST_CASE("a handle that no longer says the type of its chain's end is refused, 
     CHECK(trace == Trace{"DeferredError"});
 }
 
+TEST_CASE("gather fires with every result in order once all have fired, or with the first error and no report of the others") {
+    Trace trace;
+    Deferred<int> a, b, c;
+    workbook::gather(std::vector{a, b, c}).add_callback([&](const std::vector<int>& all) {
+        trace.push_back("all: " + std::to_string(all[0]) + " " + std::to_string(all[1]) + " " + std::to_string(all[2]));
+    });
+    c.callback(3);
+    a.callback(1);
+    CHECK(trace.empty());
+    b.callback(2);
+    CHECK(trace == Trace{"all: 1 2 3"});
+
+    trace.clear();
+    CapturedStderr errors;
+    {
+        Deferred<int> ok, bad, worse;
+        workbook::gather(std::vector{ok, bad, worse}).add_errback([&](const Failure& failure) {
+            trace.push_back("first error: " + failure.what());
+            return std::vector<int>{};
+        });
+        bad.errback(Lost());
+        CHECK(trace == Trace{"first error: lost"});
+        worse.errback(std::runtime_error("later"));
+        ok.callback(1);
+    }
+    CHECK(trace == Trace{"first error: lost"});
+    CHECK(errors.text().empty());
+
+    bool empty_fired = false;
+    workbook::gather(std::vector<Deferred<int>>{}).add_callback([&](const std::vector<int>& all) { empty_fired = all.empty(); });
+    CHECK(empty_fired);
+}
+
 namespace {
 
 DeferredGenerator<int, int> add_up(Trace& trace, Deferred<int> first, Deferred<int> second) {
@@ -298,6 +332,12 @@ DeferredGenerator<int, int> add_up(Trace& trace, Deferred<int> first, Deferred<i
     int b = co_yield std::move(second);
     trace.push_back("resumed with " + std::to_string(b));
     co_return a + b;
+}
+
+DeferredGenerator<void, std::string> waits_for(Trace& trace, Deferred<void> signal) {
+    trace.push_back("waiting");
+    co_yield std::move(signal);
+    co_return "signalled";
 }
 
 }  // namespace
@@ -311,6 +351,14 @@ TEST_CASE("inline_callbacks resumes the generator with each Deferred's result, f
     CHECK(trace == Trace{"resumed with 1"});  // ran at once up to the Deferred that has not fired
     late.callback(2);
     CHECK(trace == Trace{"resumed with 1", "resumed with 2", "frame destroyed", "sum 3"});
+
+    // Deferreds of nothing resume a generator whose co_yield gives nothing (Twisted's None).
+    trace.clear();
+    Deferred<void> signal;
+    inline_callbacks(waits_for(trace, signal)).add_callback([&](const std::string& s) { trace.push_back(s); });
+    CHECK(trace == Trace{"waiting"});
+    signal.callback();
+    CHECK(trace == Trace{"waiting", "signalled"});
 }
 
 namespace {

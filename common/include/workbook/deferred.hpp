@@ -41,11 +41,13 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <typeindex>
 #include <typeinfo>
 #include <utility>
+#include <vector>
 
 namespace workbook {
 
@@ -482,6 +484,45 @@ Deferred<T> fail(std::exception_ptr error) {
     Deferred<T> deferred;
     deferred.errback(std::move(error));
     return deferred;
+}
+
+/// Twisted's `gatherResults(deferreds, consumeErrors=True)`: a Deferred that fires with every
+/// result, in the order of `deferreds`, once all have fired, or with the first error as soon as one
+/// fails. Each of `deferreds` is given one last link that hands its result or error over, so
+/// nothing can be added to them afterwards, and an error after the first is not reported again.
+///
+/// \code
+/// workbook::Deferred<int> a, b;
+/// workbook::gather(std::vector{a, b}).add_callback([](const std::vector<int>& all) {
+///     std::printf("%d %d\n", all[0], all[1]);
+/// });
+/// b.callback(2);
+/// a.callback(1);  // prints 1 2
+/// \endcode
+template <typename T>
+    requires(!std::is_void_v<T>)
+Deferred<std::vector<T>> gather(std::vector<Deferred<T>> deferreds) {
+    struct Gathering {
+        std::vector<std::optional<T>> results;
+        std::size_t left;
+        Deferred<std::vector<T>> done;
+    };
+    auto gathering = std::make_shared<Gathering>(Gathering{std::vector<std::optional<T>>(deferreds.size()), deferreds.size(), {}});
+    Deferred<std::vector<T>> done = gathering->done;
+    if (deferreds.empty()) done.callback({});
+    for (std::size_t i = 0; i < deferreds.size(); ++i) {
+        detail::DeferredAccess::state(deferreds[i])->hand_on(typeid(T), [gathering, i](std::any&& value, std::exception_ptr error) {
+            if (gathering->done.called()) return;  // an error came first: this one is consumed
+            if (error) return gathering->done.errback(std::move(error));
+            gathering->results[i] = std::move(*std::any_cast<T>(&value));
+            if (--gathering->left > 0) return;
+            std::vector<T> all;
+            all.reserve(gathering->results.size());
+            for (auto& result : gathering->results) all.push_back(std::move(*result));
+            gathering->done.callback(std::move(all));
+        });
+    }
+    return done;
 }
 
 }  // namespace workbook
