@@ -66,6 +66,10 @@ template <typename T, typename F>
 struct CallbackResult : std::invoke_result<F&, T&&> {};
 template <typename F>
 struct CallbackResult<void, F> : std::invoke_result<F&> {};
+template <typename T, typename F>
+inline constexpr bool takes_result = std::is_invocable_v<F&, T&&>;
+template <typename F>
+inline constexpr bool takes_result<void, F> = std::is_invocable_v<F&>;
 
 template <typename R>
 struct Unwrap {
@@ -129,7 +133,8 @@ public:
         if (type == tail_) return;
         if (tail_ == std::type_index(typeid(Consumed)))
             throw DeferredError("this Deferred's result went on to another Deferred or a generator: nothing can follow it");
-        throw DeferredError("this handle's type is no longer the type of its chain's end: add to the Deferred that add_callback() returned");
+        throw DeferredError("this handle's type is no longer the type of its chain's end: "
+                            "add to the Deferred that add_callback() returned");
     }
 
     // Ends the chain with `done`, which receives its result or its error; the chain is left with
@@ -173,7 +178,8 @@ private:
                 step.error = std::current_exception();
             }
             if (step.chained.get() == this) {
-                step = {std::any{}, std::make_exception_ptr(DeferredError("a callback returned the Deferred it was added to")), nullptr};
+                DeferredError loop("a callback returned the Deferred it was added to");
+                step = {std::any{}, std::make_exception_ptr(loop), nullptr};
             }
             if (step.chained) {
                 wait_for(std::move(step.chained));
@@ -323,6 +329,10 @@ public:
     /// \endcode
     template <typename OnResult, typename OnError>
     auto add_callbacks(OnResult on_result, OnError on_error) {
+        static_assert(detail::takes_result<T, OnResult>,
+                      "add_callbacks(): the callback must take the chain's result (nothing, for a Deferred<void>)");
+        static_assert(std::is_invocable_v<OnError&, const Failure&>,
+                      "add_callbacks(): the errback must take a const workbook::Failure&");
         using R = typename detail::Unwrap<ResultOf<OnResult>>::type;
         using E = typename detail::Unwrap<std::invoke_result_t<OnError&, const Failure&>>::type;
         static_assert(std::is_same_v<R, E>, "add_callbacks(): the callback and the errback must return the same type");
@@ -339,6 +349,8 @@ public:
     /// \endcode
     template <typename F>
     auto add_callback(F f) {
+        static_assert(detail::takes_result<T, F>,
+                      "add_callback(): the callback must take the chain's result (nothing, for a Deferred<void>)");
         using R = typename detail::Unwrap<ResultOf<F>>::type;
         return append<R>(value_half(std::move(f)), nullptr);
     }
@@ -356,8 +368,11 @@ public:
     /// \endcode
     template <typename F>
     Deferred<T> add_errback(F f) {
+        static_assert(std::is_invocable_v<F&, const Failure&>,
+                      "add_errback(): the errback must take a const workbook::Failure&");
         using E = typename detail::Unwrap<std::invoke_result_t<F&, const Failure&>>::type;
-        static_assert(std::is_same_v<E, T>, "add_errback(): the errback must return the chain's type, to recover, or throw");
+        static_assert(std::is_same_v<E, T>,
+                      "add_errback(): the errback must return the chain's type, to recover, or throw");
         return append<T>(nullptr, error_half(std::move(f)));
     }
 
@@ -507,11 +522,13 @@ Deferred<std::vector<T>> gather(std::vector<Deferred<T>> deferreds) {
         std::size_t left;
         Deferred<std::vector<T>> done;
     };
-    auto gathering = std::make_shared<Gathering>(Gathering{std::vector<std::optional<T>>(deferreds.size()), deferreds.size(), {}});
+    auto gathering =
+        std::make_shared<Gathering>(Gathering{std::vector<std::optional<T>>(deferreds.size()), deferreds.size(), {}});
     Deferred<std::vector<T>> done = gathering->done;
     if (deferreds.empty()) done.callback({});
     for (std::size_t i = 0; i < deferreds.size(); ++i) {
-        detail::DeferredAccess::state(deferreds[i])->hand_on(typeid(T), [gathering, i](std::any&& value, std::exception_ptr error) {
+        auto& state = detail::DeferredAccess::state(deferreds[i]);
+        state->hand_on(typeid(T), [gathering, i](std::any&& value, std::exception_ptr error) {
             if (gathering->done.called()) return;  // an error came first: this one is consumed
             if (error) return gathering->done.errback(std::move(error));
             gathering->results[i] = std::move(*std::any_cast<T>(&value));
