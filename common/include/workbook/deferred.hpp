@@ -29,7 +29,10 @@
 ///
 /// Copies of a Deferred are handles on the same chain (Python's references); the chain lives as
 /// long as its last handle or the last pending link that will resume it. A Deferred belongs to one
-/// thread, as Twisted's belong to the reactor's.
+/// thread, as Twisted's belong to the reactor's. Its cost: one allocation for the chain, and a
+/// `std::function` per half of each pair, called once.
+///
+/// Every rule, with where it comes from in Twisted and the test that proves it: \ref promises.
 #pragma once
 
 #include "workbook/deferred_error.hpp"
