@@ -31,6 +31,12 @@ namespace workbook {
 /// in order. Every failure is a CounterError (from counter_client.hpp) whose message starts with
 /// the server's name ("the counter service closed the connection (during INCR)").
 ///
+/// When the server closes the connection, a reply is malformed, or no reply arrives within
+/// timeouts.reply while requests are pending (measured from the last reply, or from the first
+/// request sent after none were pending): every pending callback is called once with the same
+/// CounterError, in order, from the loop, and every later incr() calls its callback (from the
+/// loop, via call_soon, never from inside incr) with that error too.
+///
 /// The client watches its socket and arms its reply timer only while requests are pending, so
 /// `run()` returns once every reply has come back and nothing else is left.
 ///
@@ -69,10 +75,7 @@ public:
     /// Requests sent or queued whose reply has not arrived.
     std::size_t in_flight() const noexcept { return pending_.size(); }
 
-    /// When the server closes the connection, a reply is malformed, or no reply arrives within
-    /// timeouts.reply while requests are pending: every pending callback is called once with the
-    /// same CounterError, in order, and every later incr() calls its callback (from the loop,
-    /// via call_soon, never from inside incr) with that error too.
+    /// As given, e.g. "Redis": the start of every error message.
     const std::string& server_name() const noexcept { return name_; }
     const std::string& socket_path() const noexcept { return path_; }  ///< where it connected
     /// The error that ended the connection, or null while it works.
