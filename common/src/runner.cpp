@@ -105,7 +105,7 @@ RunResult run_and_report(const Chapter& chapter, Events book, std::uint64_t book
     const CountFunction count = chosen_count(chapter, options.variant);
     const std::string_view variant =
         options.variant.empty() && !chapter.variants.empty() ? chapter.variants.front().name : options.variant;
-    if (options.in_flight != 1 && !chapter.takes_in_flight) {
+    if (options.in_flight > 1 && !chapter.takes_in_flight) {
         throw UsageError("--in-flight: " + std::string(chapter.slug) +
                          " makes one counter call at a time, its lesson: it cannot keep " +
                          std::to_string(options.in_flight) + " waiting");
@@ -118,7 +118,7 @@ RunResult run_and_report(const Chapter& chapter, Events book, std::uint64_t book
     }
     Settings settings;
     settings.batch = options.batch;
-    settings.in_flight = options.in_flight;
+    settings.in_flight = options.in_flight != 0 ? options.in_flight : chapter.takes_in_flight ? chapter.default_in_flight : 1;
     settings.counters = counters;
     LetterTypes first{};
     double seconds = 0;
