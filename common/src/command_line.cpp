@@ -175,8 +175,9 @@ void declare_options(CLI::App& app, Options& options, const Chapter* chapter) {
     }
     if (chapter == nullptr || chapter->takes_in_flight) {
         app.add_option("--in-flight", options.in_flight,
-                       "keep N counter calls waiting at once (default 1)" +
-                           std::string(chapter ? "" : "; only in the chapters that take it"))
+                       "keep N counter calls waiting at once (default" +
+                           (chapter ? " " + std::to_string(chapter->default_in_flight)
+                                    : std::string(": each chapter's own; only in the chapters that take it")) + ")")
             ->type_name("N")
             ->transform(whole_number(1, 1'000'000));
     } else {

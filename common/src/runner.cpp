@@ -117,7 +117,7 @@ RunResult run_and_report(const Chapter& chapter, Events book, std::uint64_t book
     }
     Settings settings;
     settings.batch = options.batch;
-    settings.in_flight = options.in_flight;
+    settings.in_flight = options.in_flight != 0 ? options.in_flight : chapter.takes_in_flight ? chapter.default_in_flight : 1;
     settings.counters = counters;
     LetterTypes first{};
     double seconds = 0;
