@@ -86,7 +86,7 @@ void declare_counter_options(CLI::App& app, CounterSettings& counters) {
 
 std::string detail::no_in_flight(const Chapter& chapter, std::string_view n) {
     return std::string(chapter.slug) + " makes one counter call at a time, as its step of the talk does, so it cannot keep " +
-           std::string(n) + " waiting (only " + std::string(chapters_taking_in_flight) + " takes --in-flight)";
+           std::string(n) + " waiting (only " + std::string(chapters_taking_in_flight) + " take --in-flight)";
 }
 
 std::string detail::no_such_variant(const Chapter& chapter, std::string_view name) {
