@@ -230,14 +230,18 @@ std::vector<PythonPeer> python_peers(const std::filesystem::path& source_dir) {
 namespace {
 
 // The interpreter to run `peer` with: `interpreter`, except that a peer on gevent (chapter 12's)
-// runs with CPython on the first python3 that imports gevent, Debian's own when the one on PATH
-// (pyenv's, say) has no python3-gevent.
+// or on Twisted (chapter 13's) runs with CPython on the first python3 that imports what it needs,
+// Debian's own when the one on PATH (pyenv's, say) has no python3-gevent or python3-twisted.
 std::string interpreter_for(const PythonPeer& peer, const std::string& interpreter) {
     std::ifstream source(peer.path);
     const std::string text{std::istreambuf_iterator<char>(source), std::istreambuf_iterator<char>()};
-    if (interpreter != "python3" || text.find("\nfrom gevent import") == std::string::npos) return interpreter;
+    if (interpreter != "python3") return interpreter;
+    const char* needs = text.find("\nfrom gevent import") != std::string::npos    ? "import gevent, redis"
+                        : text.find("\nfrom twisted.") != std::string::npos ? "import twisted, hiredis"
+                                                                               : nullptr;
+    if (needs == nullptr) return interpreter;
     for (const char* candidate : {"python3", "/usr/bin/python3"}) {
-        if (support::run_program(candidate, {"-c", "import gevent, redis"}).status == 0) return candidate;
+        if (support::run_program(candidate, {"-c", needs}).status == 0) return candidate;
     }
     return interpreter;  // its run fails, and the row says why
 }

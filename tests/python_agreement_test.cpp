@@ -27,22 +27,32 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Whether a peer runs on gevent: it imports it, and needs the interpreter that has it.
-bool on_gevent(const fs::path& peer) {
+// The interpreter a peer needs: the one that has gevent for a peer on gevent, the one that has
+// Twisted for a peer on Twisted (both Debian's, for its own python3), python3 for the others.
+// Empty when no interpreter here has what the peer imports.
+std::string_view interpreter_for(const fs::path& peer) {
     std::ifstream source(peer);
     const std::string text{std::istreambuf_iterator<char>(source), std::istreambuf_iterator<char>()};
-    return text.find("\nfrom gevent import") != std::string::npos || text.find("\nimport gevent") != std::string::npos;
+    const auto imports = [&text](const std::string& module) {
+        return text.find("\nfrom " + module + " import") != std::string::npos ||
+               text.find("\nfrom " + module + ".") != std::string::npos ||
+               text.find("\nimport " + module) != std::string::npos;
+    };
+    if (imports("gevent")) return WORKBOOK_PYTHON3_GEVENT;
+    if (imports("twisted")) return WORKBOOK_PYTHON3_TWISTED;
+    return WORKBOOK_PYTHON3;
 }
 
-// Every peer, but those on gevent only when an interpreter here has gevent (python3-gevent).
+// Every peer, but those on gevent or Twisted only when an interpreter here has it (python3-gevent,
+// python3-twisted); in CI every one.
 std::vector<fs::path> python_peers() {
     std::vector<fs::path> peers;
     for (const auto& folder : fs::directory_iterator(fs::path(WORKBOOK_SOURCE_DIR) / "chapters")) {
         if (!folder.is_directory()) continue;
         for (const auto& file : fs::directory_iterator(folder.path())) {
             if (file.path().extension() != ".py") continue;
-            if (on_gevent(file.path()) && std::string_view(WORKBOOK_PYTHON3_GEVENT).empty() && std::getenv("CI") == nullptr) {
-                MESSAGE("no python3 here has gevent: ", file.path().filename().string(), " is not checked");
+            if (interpreter_for(file.path()).empty() && std::getenv("CI") == nullptr) {
+                MESSAGE("no python3 here has what ", file.path().filename().string(), " imports: it is not checked");
                 continue;
             }
             peers.push_back(file.path());
@@ -98,7 +108,7 @@ workbook::LetterTypes counts_in(const std::string& json) {
 
 workbook::support::ProgramRun python(const fs::path& peer, std::vector<std::string> args) {
     args.insert(args.begin(), peer.string());
-    return run_program(on_gevent(peer) ? WORKBOOK_PYTHON3_GEVENT : WORKBOOK_PYTHON3, args);
+    return run_program(std::string(interpreter_for(peer)), args);
 }
 
 }  // namespace
@@ -108,7 +118,7 @@ TEST_CASE("the talk's Python programs are found beside their chapters") {
     std::vector<std::string> names;
     for (const auto& peer : peers) names.push_back(peer.parent_path().filename().string() + "/" + peer.filename().string());
     for (const char* expected : {"01_serial/serial.py", "04_threads/threads.py", "09_weightless/weightless.py",
-                                 "12_event_loop/event_loop.py"}) {
+                                 "12_event_loop/event_loop.py", "13_deferreds/deferreds.py"}) {
         CHECK(std::find(names.begin(), names.end(), expected) != names.end());
     }
 }
@@ -226,6 +236,34 @@ TEST_CASE("chapter 12's peer on gevent counts with its greenlets on local counte
             CHECK(counts_in(run.out) == expected);
             CHECK(field(run.out, "in_flight") == std::stoull(in_flight));
             CHECK(run.out.find("\"counter\":\"" + counter[1] + "\"") != std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("chapter 13's peer on Twisted counts with its Deferreds, chained or inline, on local counters and on the counter service") {
+    const fs::path peer = fs::path(WORKBOOK_SOURCE_DIR) / "chapters" / "13_deferreds" / "deferreds.py";
+    if (std::string_view(WORKBOOK_PYTHON3_TWISTED).empty() && std::getenv("CI") == nullptr) {
+        MESSAGE("no python3 here has Twisted and hiredis (python3-twisted, python3-hiredis): skipped");
+        return;
+    }
+    ::setenv("WORKBOOK_COUNTER_SERVICE", WORKBOOK_COUNTER_SERVICE, 1);
+    BookFile book{"256-values-x2", every_byte_value(2)};
+    const auto expected = workbook::reference_count(std::span(book.bytes));
+    for (const char* variant : {"inline", "chain"}) {
+        for (std::vector<std::string> counter : {std::vector<std::string>{"--counter", "local"},
+                                                 {"--counter", "service", "--wait", "50"}}) {
+            for (const char* in_flight : {"1", "7", "100"}) {
+                INFO(variant, ", ", counter[1], ", in flight ", in_flight);
+                std::vector<std::string> args{"--book", book.path.string(), "--runs", "2", "--json",
+                                              "--variant", variant, "--in-flight", in_flight};
+                args.insert(args.end(), counter.begin(), counter.end());
+                auto run = python(peer, args);
+                INFO(run.err);
+                REQUIRE(run.status == 0);
+                CHECK(counts_in(run.out) == expected);
+                CHECK(field(run.out, "in_flight") == std::stoull(in_flight));
+                CHECK(run.out.find("\"counter\":\"" + counter[1] + "\"") != std::string::npos);
+            }
         }
     }
 }
