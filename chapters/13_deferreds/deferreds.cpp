@@ -66,15 +66,13 @@ struct Run {
 };
 
 //! [chain]
-// A plain chain: the reply's callback counts the event and starts the lane's next one.
+// A plain chain of two steps: the reply's callback counts the event; the next step makes the
+// lane's next call, or keeps the failure that skipped the first.
 void chain(Run& run) {
     const Letter letter = classify(run.book[run.next++]);
-    run.call(letter).add_callbacks(
-        [&run, letter](std::int64_t) {
-            run.counts.add(letter);
-            if (run.more()) chain(run);
-        },
-        [&run](const Failure& failure) { run.fail(failure); });
+    run.call(letter)
+        .add_callback([&run, letter](std::int64_t) { run.counts.add(letter); })
+        .add_callbacks([&run] { if (run.more()) chain(run); }, [&run](const Failure& failure) { run.fail(failure); });
 }
 //! [chain]
 
