@@ -187,7 +187,7 @@ TEST_CASE("--in-flight is an option only of the chapters that keep several calls
         CHECK(lines_in(run.err) == 1);
         CHECK(run.err == std::string(chapter->slug) + ": --in-flight: " + std::string(chapter->slug) +
                              " makes one counter call at a time, as its step of the talk does, so it cannot keep 8 waiting (only " +
-                             std::string(workbook::detail::chapters_taking_in_flight) + " takes --in-flight); " +
+                             std::string(workbook::detail::chapters_taking_in_flight) + " take --in-flight); " +
                              workbook::usage(chapter, chapter->slug) + "\n");
         CHECK(workbook::usage(chapter, chapter->slug).find("--in-flight") == std::string::npos);
     }

@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
         Row row{chapter, {}, {}};
         workbook::Options mine = options;  // --batch, --in-flight, --variant only where the chapter takes them
         if (!chapter->takes_batch) mine.batch = 0;
-        if (!chapter->takes_in_flight) mine.in_flight = 1;
+        if (!chapter->takes_in_flight) mine.in_flight = 0;
         if (chapter->count_for(options.variant) == nullptr) mine.variant.clear();
         std::ostringstream out;
         try {

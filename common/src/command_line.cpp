@@ -86,7 +86,7 @@ void declare_counter_options(CLI::App& app, CounterSettings& counters) {
 
 std::string detail::no_in_flight(const Chapter& chapter, std::string_view n) {
     return std::string(chapter.slug) + " makes one counter call at a time, as its step of the talk does, so it cannot keep " +
-           std::string(n) + " waiting (only " + std::string(chapters_taking_in_flight) + " takes --in-flight)";
+           std::string(n) + " waiting (only " + std::string(chapters_taking_in_flight) + " take --in-flight)";
 }
 
 std::string detail::no_such_variant(const Chapter& chapter, std::string_view name) {
@@ -175,8 +175,9 @@ void declare_options(CLI::App& app, Options& options, const Chapter* chapter) {
     }
     if (chapter == nullptr || chapter->takes_in_flight) {
         app.add_option("--in-flight", options.in_flight,
-                       "keep N counter calls waiting at once (default 1)" +
-                           std::string(chapter ? "" : "; only in the chapters that take it"))
+                       "keep N counter calls waiting at once (default" +
+                           (chapter ? " " + std::to_string(chapter->default_in_flight)
+                                    : std::string(": each chapter's own; only in the chapters that take it")) + ")")
             ->type_name("N")
             ->transform(whole_number(1, 1'000'000));
     } else {

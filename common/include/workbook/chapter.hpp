@@ -5,6 +5,7 @@
 #include "workbook/letter_types.hpp"
 #include "workbook/settings.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <iosfwd>
 #include <stdexcept>
@@ -68,7 +69,7 @@ public:
 /// assert(two_ways.count_for() == chapter.count && two_ways.count_for("spawn") == nullptr);
 /// \endcode
 struct Chapter {
-    int number;                  ///< 1 to 11, the talk's order
+    int number;                  ///< 1 to 12, the talk's order
     std::string_view slug;       ///< the folder name, e.g. `01_serial`
     std::string_view title;      ///< first output line, in the talk's words
     std::string_view mechanism;  ///< a few words for tables, e.g. `call through std::function`
@@ -80,6 +81,8 @@ struct Chapter {
     void (*demonstrate)(std::ostream& out) = nullptr;
     bool takes_batch = false;        ///< accepts `--batch N`
     bool takes_in_flight = false;    ///< accepts `--in-flight N` (Settings::in_flight)
+    /// Counter calls kept waiting at once when `--in-flight` is not given (with takes_in_flight).
+    std::size_t default_in_flight = 1;
     std::vector<Variant> variants{};  ///< what `--variant` chooses from; the first is the default
 
     /// What `--variant name` runs: that variant's count function, the first variant's for an

@@ -37,7 +37,7 @@ struct Options {
     bool help = false;            ///< `--help` (or `-h`) was given
     std::size_t batch = 0;        ///< `--batch N`
     std::string variant;          ///< `--variant NAME`
-    std::size_t in_flight = 1;    ///< `--in-flight N`, for chapters that declare `takes_in_flight`
+    std::size_t in_flight = 0;    ///< `--in-flight N`, for chapters that declare `takes_in_flight`; 0 = the chapter's default
     /// `--counter KIND`, `--wait US`, `--work NS`, `--redis SOCKET`: validated after parsing.
     CounterSettings counters;
     std::vector<std::string> positional;  ///< the tour's `CHAPTER` arguments (a chapter takes none)
