@@ -34,13 +34,19 @@ struct Setting {
     workbook::Settings settings;
 };
 
-// The settings a chapter is checked with: its default, each of its variants, and for chapters
-// that batch, batches of 1, 7 and 4096 events (so a partial last batch is covered too).
+// The settings a chapter is checked with: its default, each of its variants, for chapters that
+// batch, batches of 1, 7 and 4096 events (so a partial last batch is covered too), and for chapters
+// that keep several calls in flight, 1 and 7 of them besides their default.
 std::vector<Setting> settings_for(const workbook::Chapter& chapter) {
     std::vector<Setting> all(1);
     for (const workbook::Variant& variant : chapter.variants) all.emplace_back().variant = variant.name;
     if (chapter.takes_batch) {
         for (std::size_t batch : {1, 7, 4096}) all.emplace_back().settings.batch = batch;
+    }
+    if (chapter.takes_in_flight) {
+        for (Setting& setting : all) setting.settings.in_flight = chapter.default_in_flight;
+        for (std::size_t in_flight : {std::size_t{1}, std::size_t{7}})
+            if (in_flight != chapter.default_in_flight) all.emplace_back().settings.in_flight = in_flight;
     }
     return all;
 }
@@ -57,7 +63,7 @@ void check_every_chapter(const workbook::Book& book) {
         const auto expected = workbook::reference_count(events);
         for (const Setting& setting : settings_for(*chapter)) {
             INFO(chapter->slug, " on ", book.name(), " (", events.size(), " events), variant '", setting.variant,
-                 "', batch ", setting.settings.batch);
+                 "', batch ", setting.settings.batch, ", in flight ", setting.settings.in_flight);
             const workbook::CountFunction count = chapter->count_for(setting.variant);
             REQUIRE((count != nullptr));
             CHECK(count(events, setting.settings) == expected);
@@ -133,7 +139,7 @@ void check_every_chapter_with(const workbook::CounterSettings& asked) {
     for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
         for (Setting setting : settings_for(*chapter)) {
             INFO(chapter->slug, " with ", asked.describe(), ", variant '", setting.variant, "', batch ",
-                 setting.settings.batch);
+                 setting.settings.batch, ", in flight ", setting.settings.in_flight);
             setting.settings.counters = &counters;
             counters.reset();
             if (chapter->slug == "02_processes" && setting.variant == "vfork") {

@@ -271,6 +271,26 @@ TEST_CASE("every chapter with --counter service --wait 10 gives the reference co
         CHECK(run.status == 0);
         CHECK(run.err == "");
         CHECK(run.out.find("\n" + counts.str() + "\n") != std::string::npos);
-        CHECK(run.out.find("(counters: the counter service (wait 10 us))") != std::string::npos);
+        const std::string in_flight = chapter->takes_in_flight && chapter->default_in_flight > 1
+                                          ? ", " + std::to_string(chapter->default_in_flight) + " calls in flight"
+                                          : "";
+        CHECK(run.out.find("(counters: the counter service (wait 10 us)" + in_flight + ")") != std::string::npos);
+    }
+}
+
+TEST_CASE("--in-flight is an option only of the chapters that keep calls waiting, each with its own default") {
+    for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
+        INFO(chapter->slug);
+        auto help = run_program(program_of(*chapter), {"--help"});
+        const auto at = help.out.find("\n  --in-flight N ");
+        REQUIRE((at != std::string::npos) == chapter->takes_in_flight);
+        if (!chapter->takes_in_flight) continue;
+        const std::string line = help.out.substr(at, help.out.find('\n', at + 1) - at);
+        CHECK_MESSAGE(line.ends_with("(default " + std::to_string(chapter->default_in_flight) + ")"), line);
+        auto run = run_program(program_of(*chapter), {"--limit", "50", "--runs", "1", "--json"});
+        CHECK(run.status == 0);
+        CHECK(run.out.find("\"in_flight\":" + std::to_string(chapter->default_in_flight) + ",") != std::string::npos);
+        auto given = run_program(program_of(*chapter), {"--limit", "50", "--runs", "1", "--json", "--in-flight", "3"});
+        CHECK(given.out.find("\"in_flight\":3,") != std::string::npos);
     }
 }
