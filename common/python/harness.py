@@ -54,16 +54,21 @@ def _whole_number(minimum):
     return parse
 
 
-def _corpus_program():
-    # WORKBOOK_CORPUS names the program; else the build folder of the preset in use, then any other.
+def built_program(name, variable):
+    """The workbook program `name` (e.g. workbook-corpus): the one the environment variable
+    `variable` names, else the build folder of the preset in use, then any other; None if none."""
     preset = os.environ.get('WORKBOOK_PRESET', 'default')
-    candidates = [os.environ['WORKBOOK_CORPUS']] if os.environ.get('WORKBOOK_CORPUS') else []
-    candidates += [os.path.join(ROOT, 'build', preset, 'bin', 'workbook-corpus')]
-    candidates += sorted(glob.glob(os.path.join(ROOT, 'build', '*', 'bin', 'workbook-corpus')))
+    candidates = [os.environ[variable]] if os.environ.get(variable) else []
+    candidates += [os.path.join(ROOT, 'build', preset, 'bin', name)]
+    candidates += sorted(glob.glob(os.path.join(ROOT, 'build', '*', 'bin', name)))
     for program in candidates:
         if os.access(program, os.X_OK):
             return program
     return None
+
+
+def _corpus_program():
+    return built_program('workbook-corpus', 'WORKBOOK_CORPUS')
 
 
 def load_book(path):
@@ -91,12 +96,16 @@ def _number(counter):
     return counter if isinstance(counter, int) else int(repr(counter))
 
 
-def main(chapter, title, mechanism, count, default_runs=10, default_limit=0, takes_batch=False):
+def main(chapter, title, mechanism, count, default_runs=10, default_limit=0, takes_batch=False, options=None):
     """A chapter's whole program: parse the options, load the book, run `count`, print.
 
     `count(book, batch)` counts the string `book` (batch is the --batch value, 0 = one message per
     event) and returns a LetterTypes. Exit status 0 counted, 1 the counts of two runs differ or
     the mechanism failed, 2 a malformed option or an unreadable book.
+
+    A program with options of its own passes `options(parser)`, which declares them and returns a
+    function that checks them once parsed (raising UsageError) and returns the count function to
+    use, called as `count(book, batch)`; anything that function opens it closes by exit.
     """
     program = os.path.basename(sys.argv[0])
     parser = _Parser(prog=program, description=title + ' (the Python peer of chapter %02d: %s)'
@@ -112,8 +121,11 @@ def main(chapter, title, mechanism, count, default_runs=10, default_limit=0, tak
         parser.add_argument('--batch', type=_whole_number(1), default=0,
                             help='send events N at a time (default: one message per event)', metavar='N')
     parser.add_argument('--json', action='store_true', help='print one JSON object instead of the three lines')
+    own_options = options(parser) if options else None
     try:
         options = parser.parse_args()
+        if own_options:
+            count = own_options(options)
         if options.book == '':
             raise UsageError('--book needs a path, or - for standard input')
         book, book_name = load_book(options.book)
@@ -151,6 +163,8 @@ def main(chapter, title, mechanism, count, default_runs=10, default_limit=0, tak
             'ns_per_event': seconds * 1e9 / (len(events) * options.runs) if events else 0.0,
             'vowels': vowels, 'consonants': consonants, 'others': others,
             'interpreter': '%s %s' % (platform.python_implementation(), platform.python_version()),
+            **{key: value for key, value in [('counter', getattr(options, 'counter', None)),
+                                             ('in_flight', getattr(options, 'in_flight', None))] if value is not None},
         }, separators=(',', ':')))
         return 0
     print(title)

@@ -1,0 +1,145 @@
+"""Chapter 12 in Python: greenlets on gevent's hub, on the real gevent.
+
+The talk's closing "third party stuff": gevent "uses greenlet to provide a high-level synchronous
+API on top of the libevent event loop". A pool of --in-flight greenlets each take the next event
+of the book and call its counter. With --counter service (or redis) the counter is a server, and
+the call is redis-py's `incr` on a socket that gevent's monkey-patching has made cooperative: the
+call sends its request and waits on the hub, which runs the loop and switches back with the reply.
+With local counters the wait is `gevent.sleep(0)`: one trip through the hub per event, as in the
+C++. Run it beside the C++, with the interpreter that has gevent (Debian's python3-gevent):
+
+    /usr/bin/python3 chapters/12_event_loop/event_loop.py --counter service --wait 1000 --limit 2000
+    ./build/default/bin/12_event_loop --counter service --wait 1000 --limit 2000
+
+Each event costs two greenlet switches through the hub; with a server, one request and one reply
+on one of up to N connections (redis-py's pool opens one per greenlet waiting at once).
+"""
+from gevent import monkey
+monkey.patch_all()
+
+import atexit  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+
+import gevent  # noqa: E402
+import redis  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'common', 'python'))
+from harness import LetterTypes, UsageError, built_program, letters, main  # noqa: E402
+
+
+class Counter(object):
+    """The talk's Counter; with a server, each call is also an INCR of the counter's key there."""
+
+    def __init__(self, name, server=None, key=None):
+        self.name = name
+        self.count = 0
+        self.server, self.key = server, key
+
+    def __call__(self, *args, **kws):
+        if self.server is None:
+            gevent.sleep(0)               # local: the hub's next turn switches back
+        else:
+            self.server.incr(self.key)    # sends, waits on the hub, back with the reply
+        self.count += 1
+
+    def __repr__(self):
+        return repr(self.count)
+
+
+def hub_test(BOOK, in_flight, server=None, prefix=''):
+    vowel, consonant, other = [Counter(name, server, prefix + name) for name in ['vowel', 'consonant', 'other']]
+    events = iter(BOOK)                   # shared: each greenlet takes the next event
+
+    def worker():
+        for c in events:                  # Each letter is an event
+            if c in 'aeiouAEIOU':
+                vowel(c)
+            elif c in letters:
+                consonant(c)
+            else:
+                other(c)
+
+    pool = [gevent.spawn(worker) for _ in range(min(in_flight, max(len(BOOK), 1)))]
+    gevent.joinall(pool, raise_error=True)  # the main greenlet waits on the hub until all are done
+    return LetterTypes(vowel, consonant, other)
+
+
+class PrivateServer(object):
+    """A private counter service or redis-server on a Unix socket in a directory of its own."""
+
+    def __init__(self, kind, wait_us):
+        self.directory = tempfile.mkdtemp(prefix='workbook-')
+        self.socket = os.path.join(self.directory, kind + '.sock')
+        if kind == 'service':
+            program = built_program('workbook-counter-service', 'WORKBOOK_COUNTER_SERVICE')
+            if program is None:
+                raise OSError('no workbook-counter-service program built; build the workbook first')
+            command, self.name = [program, '--socket', self.socket, '--wait', str(wait_us)], 'the counter service'
+        else:
+            command = ['redis-server', '--port', '0', '--unixsocket', self.socket, '--unixsocketperm', '700',
+                       '--save', '', '--appendonly', 'no', '--dir', self.directory]
+            self.name = 'Redis'
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        start_new_session=True)
+        self.client = redis.Redis(unix_socket_path=self.socket)
+        with gevent.Timeout(10, OSError('%s did not start within 10 seconds' % self.name)):
+            while True:
+                if self.process.poll() is not None:
+                    raise OSError('%s exited with status %d at start' % (self.name, self.process.returncode))
+                try:
+                    self.client.ping()
+                    break
+                except redis.ConnectionError:
+                    gevent.sleep(0.005)
+
+    def stop(self):
+        self.client.close()
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def declare_options(parser):
+    parser.add_argument('--counter', choices=['local', 'service', 'redis'], default='local',
+                        help='where each counter call goes (default local)')
+    parser.add_argument('--wait', type=int, default=None, metavar='US',
+                        help='with --counter service: the service answers after US microseconds (default 0)')
+    parser.add_argument('--in-flight', type=int, default=100, metavar='N',
+                        help='greenlets, each taking the next event (default %(default)s)')
+
+    def check(options):
+        if options.in_flight < 1:
+            raise UsageError('--in-flight: needs a whole number of at least 1, got %d' % options.in_flight)
+        if options.wait is not None and (options.counter != 'service' or options.wait < 0):
+            raise UsageError('--wait is for --counter service, as a whole number of microseconds')
+        servers = []
+
+        def count(book, batch):
+            if options.counter == 'local':
+                return hub_test(book, options.in_flight)
+            if not servers:
+                servers.append(PrivateServer(options.counter, options.wait or 0))
+                atexit.register(servers[0].stop)
+            server = servers[0]
+            prefix = 'workbook:%d:' % os.getpid()
+            server.client.delete(*[prefix + name for name in ('vowel', 'consonant', 'other')])
+            try:
+                counts = hub_test(book, options.in_flight, server.client, prefix)
+            except redis.RedisError as error:
+                raise RuntimeError('%s: %s' % (server.name, error)) from None
+            held = tuple(int(server.client.get(prefix + name) or 0) for name in ('vowel', 'consonant', 'other'))
+            if held != tuple(counter.count for counter in counts):
+                raise RuntimeError('%s counted %s, the greenlets %s' % (server.name, held, counts))
+            return counts
+        return count
+    return check
+
+
+if __name__ == '__main__':
+    sys.exit(main(chapter=12, title='Count letters with greenlets waiting on an event loop hub',
+                  mechanism="greenlets on gevent's hub", count=None, default_runs=3, options=declare_options))
