@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <sys/utsname.h>
@@ -226,8 +227,26 @@ std::vector<PythonPeer> python_peers(const std::filesystem::path& source_dir) {
     return peers;
 }
 
-Row measure_python(const PythonPeer& peer, const std::string& interpreter, std::size_t batch,
+namespace {
+
+// The interpreter to run `peer` with: `interpreter`, except that a peer on gevent (chapter 12's)
+// runs with CPython on the first python3 that imports gevent, Debian's own when the one on PATH
+// (pyenv's, say) has no python3-gevent.
+std::string interpreter_for(const PythonPeer& peer, const std::string& interpreter) {
+    std::ifstream source(peer.path);
+    const std::string text{std::istreambuf_iterator<char>(source), std::istreambuf_iterator<char>()};
+    if (interpreter != "python3" || text.find("\nfrom gevent import") == std::string::npos) return interpreter;
+    for (const char* candidate : {"python3", "/usr/bin/python3"}) {
+        if (support::run_program(candidate, {"-c", "import gevent, redis"}).status == 0) return candidate;
+    }
+    return interpreter;  // its run fails, and the row says why
+}
+
+}  // namespace
+
+Row measure_python(const PythonPeer& peer, const std::string& interpreter_asked, std::size_t batch,
                    const std::string& book_path, Events book, const Budget& budget, bool* takes_batch) {
+    const std::string interpreter = interpreter_for(peer, interpreter_asked);
     Row row;
     row.chapter = peer.chapter;
     row.slug = peer.path.filename().string();
