@@ -21,6 +21,7 @@
 #include "workbook/greenlet.hpp"
 
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <optional>
 #include <string>
@@ -40,6 +41,9 @@ LetterTypes count_on_hub(Events book, const Settings& settings, const std::funct
             throw ChapterError(failure.what());
         }
     }
+    std::array<std::string, 3> keys;  // the run's key of each class's counter
+    for (Letter letter : {Letter::vowel, Letter::consonant, Letter::other})
+        keys[static_cast<std::size_t>(letter)] = endpoint.key_prefix + std::string(counter_name(letter));
     CounterEndpoint work_only;  // --work: burnt on the loop's thread before each request
     work_only.work = endpoint.work;
     CounterLink work{work_only};
@@ -57,7 +61,7 @@ LetterTypes count_on_hub(Events book, const Settings& settings, const std::funct
                 work.call(letter);
                 Waiter waiter{hub};
                 if (client) {
-                    client->incr(endpoint.key_prefix + std::string(counter_name(letter)),
+                    client->incr(keys[static_cast<std::size_t>(letter)],
                                  [&waiter](std::int64_t value, std::exception_ptr error) {
                                      error ? waiter.throw_into(error) : waiter.switch_to(value);
                                  });
