@@ -29,14 +29,16 @@ std::string SlowMechanism::label(const Chapter& chapter) const {
     std::string text(chapter.slug);
     if (!variant.empty()) text += " --variant " + variant;
     if (batch != 0) text += " --batch " + std::to_string(batch);
-    if (in_flight != 1) text += " --in-flight " + std::to_string(in_flight);
+    if (in_flight != (chapter.takes_in_flight ? chapter.default_in_flight : 1))
+        text += " --in-flight " + std::to_string(in_flight);
     return text;
 }
 
 // The lines of the chart. A chapter not listed here gets one line, one call at a time, with its
 // defaults: what every chapter from 05 on does, whatever its mechanism, since one thread makes the
 // calls. Chapters 03 and 04 batch 4096 events to a message, so that messaging does not hide the
-// wait or the work.
+// wait or the work. Chapter 12's greenlets keep up to N calls in flight on one thread: N = 1 and
+// its default, 100.
 std::vector<SlowMechanism> slow_mechanisms() {
     return {
         {1, "", 0, 1, BoundRule::one_at_a_time, 1},
@@ -45,6 +47,8 @@ std::vector<SlowMechanism> slow_mechanisms() {
         {3, "", 0, 1, BoundRule::busiest_class, 3},
         {3, "", 4096, 1, BoundRule::busiest_class, 3},
         {4, "", 4096, 1, BoundRule::busiest_class, 3},
+        {12, "", 0, 1, BoundRule::in_flight, 1},
+        {12, "", 0, 100, BoundRule::in_flight, 1},
     };
 }
 
