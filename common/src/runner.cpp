@@ -106,7 +106,7 @@ RunResult run_and_report(const Chapter& chapter, Events book, std::uint64_t book
     const CountFunction count = chosen_count(chapter, options.variant);
     const std::string_view variant =
         options.variant.empty() && !chapter.variants.empty() ? chapter.variants.front().name : options.variant;
-    if (options.in_flight != 1 && !chapter.takes_in_flight) {
+    if (options.in_flight > 1 && !chapter.takes_in_flight) {
         throw UsageError("--in-flight: " + detail::no_in_flight(chapter, std::to_string(options.in_flight)));
     }
     // Slow counters: one backend for all the runs (the caller's, or one of our own).
