@@ -102,12 +102,12 @@ void evaluate_slow(SlowResults& results) {
                     row.bound_text = "1/(work x " + number(busiest, 2) + "), " + std::to_string(usable) + " cores";
                     break;
                 }
-                case BoundRule::in_flight: {
-                    double cpu = usable / work;
-                    row.bound = std::min(cpu, rate0);
-                    row.bound_text = cpu < rate0 ? std::to_string(usable) + "/work" : "its rate at wait 0";
+                case BoundRule::in_flight:
+                    // Not capped by the rate at wait 0: that rate includes a request to the
+                    // service, which a local counter with work never makes.
+                    row.bound = usable / work;
+                    row.bound_text = std::to_string(usable) + "/work";
                     break;
-                }
             }
         }
 

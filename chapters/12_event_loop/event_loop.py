@@ -18,8 +18,10 @@ from gevent import monkey
 monkey.patch_all()
 
 import atexit  # noqa: E402
+import ctypes  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
+import signal  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -68,6 +70,15 @@ def hub_test(BOOK, in_flight, server=None, prefix=''):
     return LetterTypes(vowel, consonant, other)
 
 
+def dies_with(parent):
+    """For the server's process: be killed when `parent` ends, even by SIGKILL (PR_SET_PDEATHSIG)."""
+    def arm():
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent ended before the request took hold
+            os._exit(1)
+    return arm
+
+
 class PrivateServer(object):
     """A private counter service or redis-server on a Unix socket in a directory of its own."""
 
@@ -84,7 +95,7 @@ class PrivateServer(object):
                        '--save', '', '--appendonly', 'no', '--dir', self.directory]
             self.name = 'Redis'
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        start_new_session=True)
+                                        start_new_session=True, preexec_fn=dies_with(os.getpid()))
         self.client = redis.Redis(unix_socket_path=self.socket)
         with gevent.Timeout(10, OSError('%s did not start within 10 seconds' % self.name)):
             while True:
