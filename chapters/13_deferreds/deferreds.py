@@ -19,8 +19,10 @@ with a server, one request and one reply on the one connection, pipelined.
 """
 import atexit
 import collections
+import ctypes
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -154,6 +156,15 @@ def deferred_test(BOOK, in_flight, variant, server=None, prefix=''):
     return LetterTypes(vowel, consonant, other)
 
 
+def dies_with(parent):
+    """For the server's process: be killed when `parent` ends, even by SIGKILL (PR_SET_PDEATHSIG)."""
+    def arm():
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent ended before the request took hold
+            os._exit(1)
+    return arm
+
+
 class PrivateServer(object):
     """A private counter service or redis-server on a Unix socket in a directory of its own."""
 
@@ -170,7 +181,7 @@ class PrivateServer(object):
                        '--save', '', '--appendonly', 'no', '--dir', self.directory]
             self.name = 'Redis'
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        start_new_session=True)
+                                        start_new_session=True, preexec_fn=dies_with(os.getpid()))
         self.client = None
         deadline = time.monotonic() + 10
         factory = protocol.Factory.forProtocol(lambda: CounterProtocol(self.name))
