@@ -122,6 +122,9 @@ void evaluate_slow(SlowResults& results) {
         } else if (is_wait(counter, 10000) && row.chapter == 2 && row.in_flight == 64 && serial != nullptr) {
             judge(row, ">= 80% of its bound and >= 10x 01",
                   row.ratio_to_bound() >= 0.8 && row.rate() >= 10 * serial->rate(), cores);
+        } else if (is_wait(counter, 1000) && row.chapter == 12 && row.in_flight == 1000 && serial != nullptr) {
+            judge(row, ">= 20x 01 and >= 50% of its rate at wait 0",
+                  row.rate() >= 20 * serial->rate() && row.rate() >= 0.5 * rate0, cores);
         } else if (is_wait(counter, 1000) && row.chapter == 13 && row.in_flight == 1000 && serial != nullptr) {
             judge(row, ">= 20x 01", row.rate() >= 20 * serial->rate(), cores);
         } else if (counter.kind == CounterKind::local && counter.work_ns == 10000 && workers && serial != nullptr) {
