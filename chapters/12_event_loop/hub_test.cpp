@@ -9,6 +9,7 @@
 #include "counter_testing.hpp"
 #include "errors.hpp"
 #include "observe.hpp"
+#include "running_program.hpp"
 
 #include "workbook/book.hpp"
 #include "workbook/chapter.hpp"
@@ -37,6 +38,7 @@ using workbook::testing::no_child_remains;
 using workbook::testing::every_byte_value;
 using workbook::testing::KillServerOnceCounting;
 using workbook::testing::local_work;
+using workbook::testing::RunningProgram;
 using workbook::testing::service_counter;
 
 namespace {
@@ -49,89 +51,6 @@ std::size_t most_waiting(workbook::Events book, const workbook::Settings& settin
     return most;
 }
 
-// Chapter 12's program counting the whole book with the counter service, started as a shell starts
-// a foreground job, with a private TMPDIR (where its server's socket lives) and its stderr on a
-// pipe. This process is a child subreaper meanwhile, so that nothing it leaves can hide with init.
-class RunningProgram {
-public:
-    RunningProgram() {
-        REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
-        REQUIRE(::mkdtemp(tmpdir_.data()) != nullptr);
-        int err[2];
-        REQUIRE(::pipe(err) == 0);
-        pid_ = ::fork();
-        REQUIRE(pid_ >= 0);
-        if (pid_ == 0) {
-            ::setpgid(0, 0);
-            ::setenv("TMPDIR", tmpdir_.c_str(), 1);
-            ::dup2(err[1], 2);
-            ::close(err[0]);
-            std::signal(SIGINT, SIG_DFL);
-            ::execl(WORKBOOK_BIN_DIR "/12_event_loop", "12_event_loop", "--counter", "service", "--wait", "100",
-                    "--runs", "1", "--limit", "0", static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
-        ::setpgid(pid_, pid_);
-        ::close(err[1]);
-        err_ = err[0];
-    }
-    ~RunningProgram() {
-        ::close(err_);
-        std::filesystem::remove_all(tmpdir_);
-        ::prctl(PR_SET_CHILD_SUBREAPER, 0);
-    }
-
-    // The counter service's pid once the run is under way: the program holds two connections to
-    // it (the runner's and the hub's loop's), and the server runs under its keeper.
-    pid_t server_once_counting() const {
-        pid_t server = 0;
-        CHECK(eventually([&] { return sockets() >= 2 && (server = grandchild()) != 0; }));
-        return server;
-    }
-    // Waits for the program to end (at most a minute: a hang fails the test); its wait status.
-    int wait() {
-        int status = 0;
-        ::alarm(60);
-        REQUIRE(::waitpid(pid_, &status, 0) == pid_);
-        ::alarm(0);
-        return status;
-    }
-    std::string stderr_text() const {
-        std::string text;
-        char buffer[4096];
-        for (ssize_t n; (n = ::read(err_, buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<std::size_t>(n));
-        return text;
-    }
-    // Reaps whatever the program orphaned, as init would; then nothing is left in its TMPDIR.
-    bool nothing_left() const {
-        ::alarm(60);
-        while (::waitpid(-1, nullptr, 0) > 0) {}
-        ::alarm(0);
-        return no_child_remains() && std::filesystem::is_empty(tmpdir_);
-    }
-    pid_t pid() const { return pid_; }
-
-private:
-    std::size_t sockets() const {
-        std::size_t count = 0;
-        std::error_code error;
-        for (const auto& fd : std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/fd", error))
-            count += std::filesystem::read_symlink(fd, error).string().starts_with("socket:");
-        return count;
-    }
-    pid_t grandchild() const {
-        if (children_of(pid_) != 1) return 0;
-        std::ifstream keeper("/proc/" + std::to_string(pid_) + "/task/" + std::to_string(pid_) + "/children");
-        pid_t keeper_pid = 0, server = 0;
-        if (!(keeper >> keeper_pid)) return 0;
-        std::ifstream servers("/proc/" + std::to_string(keeper_pid) + "/task/" + std::to_string(keeper_pid) + "/children");
-        return servers >> server ? server : 0;
-    }
-
-    std::string tmpdir_ = std::filesystem::temp_directory_path() / "hub-test-XXXXXX";
-    pid_t pid_ = -1;
-    int err_ = -1;
-};
 
 }  // namespace
 
@@ -227,7 +146,7 @@ TEST_CASE("the counter service killed mid-run fails the run with one error namin
 }
 
 TEST_CASE("the program, its counter service killed mid-run, exits 1 with one line naming it, and leaves nothing") {
-    RunningProgram program;
+    RunningProgram program{"12_event_loop", {"--counter", "service", "--wait", "100", "--runs", "1", "--limit", "0"}};
     const pid_t server = program.server_once_counting();
     REQUIRE(server > 0);
     REQUIRE(::kill(server, SIGKILL) == 0);
@@ -241,7 +160,7 @@ TEST_CASE("the program, its counter service killed mid-run, exits 1 with one lin
 }
 
 TEST_CASE("the program interrupted by Ctrl-C mid-run dies of SIGINT, and its counter service goes with its socket") {
-    RunningProgram program;
+    RunningProgram program{"12_event_loop", {"--counter", "service", "--wait", "100", "--runs", "1", "--limit", "0"}};
     REQUIRE(program.server_once_counting() > 0);
     REQUIRE(::kill(-program.pid(), SIGINT) == 0);
     const int status = program.wait();
