@@ -147,24 +147,10 @@ TEST_CASE("the counter service killed mid-run fails the run with one error namin
 
 TEST_CASE("the program, its counter service killed mid-run, exits 1 with one line naming it, and leaves nothing") {
     RunningProgram program{"12_event_loop", {"--counter", "service", "--wait", "100", "--runs", "1", "--limit", "0"}};
-    const pid_t server = program.server_once_counting();
-    REQUIRE(server > 0);
-    REQUIRE(::kill(server, SIGKILL) == 0);
-    const int status = program.wait();
-    CHECK(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 1);
-    const std::string err = program.stderr_text();
-    CHECK_MESSAGE(err.starts_with("12_event_loop: the counter service"), err);
-    CHECK(std::count(err.begin(), err.end(), '\n') == 1);
-    CHECK(program.nothing_left());
+    program.check_server_death_reported();
 }
 
 TEST_CASE("the program interrupted by Ctrl-C mid-run dies of SIGINT, and its counter service goes with its socket") {
     RunningProgram program{"12_event_loop", {"--counter", "service", "--wait", "100", "--runs", "1", "--limit", "0"}};
-    REQUIRE(program.server_once_counting() > 0);
-    REQUIRE(::kill(-program.pid(), SIGINT) == 0);
-    const int status = program.wait();
-    CHECK(WIFSIGNALED(status));
-    CHECK(WTERMSIG(status) == SIGINT);
-    CHECK(program.nothing_left());
+    program.check_interrupted_cleanly();
 }

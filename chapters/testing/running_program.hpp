@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -31,6 +32,7 @@ public:
         for (std::string& argument : arguments) argv.push_back(argument.data());
         argv.push_back(nullptr);
         const std::string path = std::string(WORKBOOK_BIN_DIR) + "/" + program;
+        program_ = program;
         REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
         REQUIRE(::mkdtemp(tmpdir_.data()) != nullptr);
         int err[2];
@@ -86,6 +88,30 @@ public:
     }
     pid_t pid() const { return pid_; }
 
+    // Its counter service SIGKILLed once counting: the program exits 1 with one line naming the
+    // service, and leaves nothing behind.
+    void check_server_death_reported() {
+        const pid_t server = server_once_counting();
+        REQUIRE(server > 0);
+        REQUIRE(::kill(server, SIGKILL) == 0);
+        const int status = wait();
+        CHECK(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 1);
+        const std::string err = stderr_text();
+        CHECK_MESSAGE(err.starts_with(program_ + ": the counter service"), err);
+        CHECK(std::count(err.begin(), err.end(), '\n') == 1);
+        CHECK(nothing_left());
+    }
+    // Ctrl-C once counting (SIGINT to its process group): it dies of SIGINT and leaves nothing.
+    void check_interrupted_cleanly() {
+        REQUIRE(server_once_counting() > 0);
+        REQUIRE(::kill(-pid_, SIGINT) == 0);
+        const int status = wait();
+        CHECK(WIFSIGNALED(status));
+        CHECK(WTERMSIG(status) == SIGINT);
+        CHECK(nothing_left());
+    }
+
 private:
     std::size_t sockets() const {
         std::size_t count = 0;
@@ -104,6 +130,7 @@ private:
     }
 
     std::string tmpdir_ = std::filesystem::temp_directory_path() / "program-test-XXXXXX";
+    std::string program_;
     pid_t pid_ = -1;
     int err_ = -1;
 };
