@@ -19,11 +19,8 @@ with a server, one request and one reply on the one connection, pipelined.
 """
 import atexit
 import collections
-import ctypes
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +31,7 @@ from twisted.internet.endpoints import UNIXClientEndpoint
 from twisted.python.failure import Failure
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'common', 'python'))
-from harness import LetterTypes, UsageError, built_program, letters, main  # noqa: E402
+from harness import LetterTypes, UsageError, letters, main, start_private_server  # noqa: E402
 
 
 class CounterProtocol(protocol.Protocol):
@@ -156,32 +153,13 @@ def deferred_test(BOOK, in_flight, variant, server=None, prefix=''):
     return LetterTypes(vowel, consonant, other)
 
 
-def dies_with(parent):
-    """For the server's process: be killed when `parent` ends, even by SIGKILL (PR_SET_PDEATHSIG)."""
-    def arm():
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # the parent ended before the request took hold
-            os._exit(1)
-    return arm
-
 
 class PrivateServer(object):
     """A private counter service or redis-server on a Unix socket in a directory of its own."""
 
     def __init__(self, kind, wait_us):
         self.directory = tempfile.mkdtemp(prefix='workbook-')
-        self.socket = os.path.join(self.directory, kind + '.sock')
-        if kind == 'service':
-            program = built_program('workbook-counter-service', 'WORKBOOK_COUNTER_SERVICE')
-            if program is None:
-                raise OSError('no workbook-counter-service program built; build the workbook first')
-            command, self.name = [program, '--socket', self.socket, '--wait', str(wait_us)], 'the counter service'
-        else:
-            command = ['redis-server', '--port', '0', '--unixsocket', self.socket, '--unixsocketperm', '700',
-                       '--save', '', '--appendonly', 'no', '--dir', self.directory]
-            self.name = 'Redis'
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        start_new_session=True, preexec_fn=dies_with(os.getpid()))
+        self.process, self.socket, self.name = start_private_server(kind, wait_us, self.directory)
         self.client = None
         deadline = time.monotonic() + 10
         factory = protocol.Factory.forProtocol(lambda: CounterProtocol(self.name))

@@ -18,6 +18,8 @@ import os
 import platform
 import string
 import subprocess
+import signal
+import ctypes
 import sys
 import time
 from collections import namedtuple
@@ -173,3 +175,30 @@ def main(chapter, title, mechanism, count, default_runs=10, default_limit=0, tak
     if len(events) < len(book):
         print('(only the first %d of %d events; --limit 0 counts them all)' % (len(events), len(book)))
     return 0
+
+
+def dies_with(parent):
+    """For a server's process: be killed when `parent` ends, even by SIGKILL (PR_SET_PDEATHSIG)."""
+    def arm():
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent ended before the request took hold
+            os._exit(1)
+    return arm
+
+
+def start_private_server(kind, wait_us, directory):
+    """Starts the counter service (`kind` 'service') or redis-server on a Unix socket in `directory`,
+    in a session of its own and dying with this process; returns (process, socket path, name)."""
+    socket = os.path.join(directory, kind + '.sock')
+    if kind == 'service':
+        program = built_program('workbook-counter-service', 'WORKBOOK_COUNTER_SERVICE')
+        if program is None:
+            raise OSError('no workbook-counter-service program built; build the workbook first')
+        command, name = [program, '--socket', socket, '--wait', str(wait_us)], 'the counter service'
+    else:
+        command = ['redis-server', '--port', '0', '--unixsocket', socket, '--unixsocketperm', '700',
+                   '--save', '', '--appendonly', 'no', '--dir', directory]
+        name = 'Redis'
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               start_new_session=True, preexec_fn=dies_with(os.getpid()))
+    return process, socket, name
