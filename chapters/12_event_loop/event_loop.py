@@ -19,9 +19,7 @@ monkey.patch_all()
 
 import atexit  # noqa: E402
 import os  # noqa: E402
-import shutil  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 
 import gevent  # noqa: E402
 import redis  # noqa: E402
@@ -68,29 +66,38 @@ def hub_test(BOOK, in_flight, server=None, prefix=''):
 
 
 
-class PrivateServer(object):
-    """A private counter service or redis-server on a Unix socket in a directory of its own."""
+class Server(object):
+    """The counter service or Redis: a private one on a Unix socket in a directory of its own,
+    removed with it by its keeper, or (--socket) one already listening there."""
 
-    def __init__(self, kind, wait_us):
-        self.directory = tempfile.mkdtemp(prefix='workbook-')
-        self.process, self.socket, self.name = start_private_server(kind, wait_us, self.directory)
+    def __init__(self, kind, wait_us, socket=None):
+        self.process = None
+        if socket is None:
+            self.process, self.socket, self.name = start_private_server(kind, wait_us)
+        else:
+            self.socket, self.name = socket, 'the counter service' if kind == 'service' else 'Redis'
         self.client = redis.Redis(unix_socket_path=self.socket)
         with gevent.Timeout(10, OSError('%s did not start within 10 seconds' % self.name)):
             while True:
-                if self.process.poll() is not None:
+                if self.process is not None and self.process.poll() is not None:
                     raise OSError('%s exited with status %d at start' % (self.name, self.process.returncode))
                 try:
                     self.client.ping()
                     break
-                except redis.ConnectionError:
+                except redis.ConnectionError as error:
+                    if self.process is None:
+                        raise OSError('cannot reach %s at %s: %s' % (self.name, self.socket, error)) from None
                     gevent.sleep(0.005)
 
-    def stop(self):
+    def stop(self, keys=()):
+        if keys and self.process is None:
+            try:                          # a server shared with others keeps none of the run's keys
+                self.client.delete(*keys)
+            except redis.RedisError:
+                pass
         self.client.close()
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait()
-        shutil.rmtree(self.directory, ignore_errors=True)
+        if self.process is not None:
+            self.process.stop()
 
 
 def declare_options(parser):
@@ -100,22 +107,27 @@ def declare_options(parser):
                         help='with --counter service: the service answers after US microseconds (default 0)')
     parser.add_argument('--in-flight', type=int, default=100, metavar='N',
                         help='greenlets, each taking the next event (default %(default)s)')
+    parser.add_argument('--socket', default=None, metavar='PATH',
+                        help='with --counter service or redis: the server already listening on the Unix socket '
+                        'PATH, instead of a private one')
 
     def check(options):
         if options.in_flight < 1:
             raise UsageError('--in-flight: needs a whole number of at least 1, got %d' % options.in_flight)
         if options.wait is not None and (options.counter != 'service' or options.wait < 0):
             raise UsageError('--wait is for --counter service, as a whole number of microseconds')
+        if options.socket is not None and (options.counter == 'local' or options.wait is not None or not options.socket):
+            raise UsageError('--socket is for --counter service or redis, without --wait (the server has its own)')
         servers = []
 
         def count(book, batch):
             if options.counter == 'local':
                 return hub_test(book, options.in_flight)
-            if not servers:
-                servers.append(PrivateServer(options.counter, options.wait or 0))
-                atexit.register(servers[0].stop)
-            server = servers[0]
             prefix = 'workbook:%d:' % os.getpid()
+            if not servers:
+                servers.append(Server(options.counter, options.wait or 0, options.socket))
+                atexit.register(servers[0].stop, [prefix + name for name in ('vowel', 'consonant', 'other')])
+            server = servers[0]
             server.client.delete(*[prefix + name for name in ('vowel', 'consonant', 'other')])
             try:
                 counts = hub_test(book, options.in_flight, server.client, prefix)

@@ -20,9 +20,7 @@ with a server, one request and one reply on the one connection, pipelined.
 import atexit
 import collections
 import os
-import shutil
 import sys
-import tempfile
 import time
 
 import hiredis
@@ -154,33 +152,42 @@ def deferred_test(BOOK, in_flight, variant, server=None, prefix=''):
 
 
 
-class PrivateServer(object):
-    """A private counter service or redis-server on a Unix socket in a directory of its own."""
+class Server(object):
+    """The counter service or Redis: a private one on a Unix socket in a directory of its own,
+    removed with it by its keeper, or (--socket) one already listening there."""
 
-    def __init__(self, kind, wait_us):
-        self.directory = tempfile.mkdtemp(prefix='workbook-')
-        self.process, self.socket, self.name = start_private_server(kind, wait_us, self.directory)
+    def __init__(self, kind, wait_us, socket=None):
+        self.process = None
+        if socket is None:
+            self.process, self.socket, self.name = start_private_server(kind, wait_us)
+        else:
+            self.socket, self.name = socket, 'the counter service' if kind == 'service' else 'Redis'
         self.client = None
         deadline = time.monotonic() + 10
         factory = protocol.Factory.forProtocol(lambda: CounterProtocol(self.name))
         while self.client is None:
-            if self.process.poll() is not None:
+            if self.process is not None and self.process.poll() is not None:
                 raise OSError('%s exited with status %d at start' % (self.name, self.process.returncode))
             if time.monotonic() > deadline:
                 raise OSError('%s did not start within 10 seconds' % self.name)
             try:
                 self.client = wait_for(UNIXClientEndpoint(reactor, self.socket).connect(factory))
-            except Exception:
+            except Exception as error:
+                if self.process is None:
+                    raise OSError('cannot reach %s at %s: %s' % (self.name, self.socket, error)) from None
                 time.sleep(0.005)
         wait_for(self.client.command('PING'))
 
-    def stop(self):
+    def stop(self, keys=()):
         if self.client is not None and self.client.failure is None:
+            if keys and self.process is None:  # a server shared with others keeps none of the run's keys
+                try:
+                    wait_for(self.client.command('DEL', *keys))
+                except Exception:
+                    pass
             self.client.transport.loseConnection()
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait()
-        shutil.rmtree(self.directory, ignore_errors=True)
+        if self.process is not None:
+            self.process.stop()
 
 
 def declare_options(parser):
@@ -192,23 +199,28 @@ def declare_options(parser):
                         help='with --counter service: the service answers after US microseconds (default 0)')
     parser.add_argument('--in-flight', type=int, default=100, metavar='N',
                         help='lanes, each taking the next event (default %(default)s)')
+    parser.add_argument('--socket', default=None, metavar='PATH',
+                        help='with --counter service or redis: the server already listening on the Unix socket '
+                        'PATH, instead of a private one')
 
     def check(options):
         if options.in_flight < 1:
             raise UsageError('--in-flight: needs a whole number of at least 1, got %d' % options.in_flight)
         if options.wait is not None and (options.counter != 'service' or options.wait < 0):
             raise UsageError('--wait is for --counter service, as a whole number of microseconds')
+        if options.socket is not None and (options.counter == 'local' or options.wait is not None or not options.socket):
+            raise UsageError('--socket is for --counter service or redis, without --wait (the server has its own)')
         servers = []
 
         def count(book, batch):
             if options.counter == 'local':
                 return deferred_test(book, options.in_flight, options.variant)
-            if not servers:
-                servers.append(PrivateServer(options.counter, options.wait or 0))
-                atexit.register(servers[0].stop)
-            server = servers[0]
             prefix = 'workbook:%d:' % os.getpid()
             keys = [prefix + name for name in ('vowel', 'consonant', 'other')]
+            if not servers:
+                servers.append(Server(options.counter, options.wait or 0, options.socket))
+                atexit.register(servers[0].stop, keys)
+            server = servers[0]
             wait_for(server.client.command('DEL', *keys))
             counts = deferred_test(book, options.in_flight, options.variant, server.client, prefix)
             held = tuple(int(wait_for(server.client.command('GET', key)) or 0) for key in keys)

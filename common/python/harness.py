@@ -18,9 +18,9 @@ import os
 import platform
 import string
 import subprocess
-import signal
-import ctypes
+import shutil
 import sys
+import tempfile
 import time
 from collections import namedtuple
 
@@ -177,28 +177,82 @@ def main(chapter, title, mechanism, count, default_runs=10, default_limit=0, tak
     return 0
 
 
-def dies_with(parent):
-    """For a server's process: be killed when `parent` ends, even by SIGKILL (PR_SET_PDEATHSIG)."""
-    def arm():
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # the parent ended before the request took hold
-            os._exit(1)
-    return arm
+# The keeper of a private server, run by the interpreter running the peer: it starts the server
+# (dying with the keeper: PR_SET_PDEATHSIG) and waits until its standard input, a pipe only the peer
+# holds the other end of, closes (the peer ended, in any way, even by SIGKILL) or the server ends;
+# then it stops the server, waits for it and removes the private directory with its socket. So the
+# cleanup does not depend on the peer's own `finally`, which SIGKILL never runs.
+_KEEPER = r"""
+import ctypes, os, select, shutil, signal, subprocess, sys
+directory, command = sys.argv[1], sys.argv[2:]
+keeper = os.getpid()
+def arm():
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    if os.getppid() != keeper:
+        os._exit(1)
+try:
+    server = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, preexec_fn=arm)
+except OSError as error:
+    shutil.rmtree(directory, ignore_errors=True)
+    sys.stderr.write('cannot start %s: %s\n' % (command[0], error.strerror or error))
+    sys.exit(127)
+ended = os.pidfd_open(server.pid)
+while True:
+    ready = select.select([0, ended], [], [])[0]
+    if ended in ready or (0 in ready and not os.read(0, 4096)):
+        break
+if server.poll() is None:
+    server.terminate()
+status = server.wait()
+shutil.rmtree(directory, ignore_errors=True)
+sys.exit(status if status >= 0 else 128 - status)
+"""
 
 
-def start_private_server(kind, wait_us, directory):
-    """Starts the counter service (`kind` 'service') or redis-server on a Unix socket in `directory`,
-    in a session of its own and dying with this process; returns (process, socket path, name)."""
-    socket = os.path.join(directory, kind + '.sock')
+class PrivateServerProcess(object):
+    """The keeper of a private server: poll() and returncode tell whether it (and so the server)
+    has ended; stop() ends the server and waits until it is gone with its directory."""
+
+    def __init__(self, command, directory):
+        self.directory = directory
+        # In a session of its own, so that Ctrl-C at the peer's terminal does not reach it first.
+        self._keeper = subprocess.Popen([sys.executable, '-c', _KEEPER, directory] + command,
+                                        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                        start_new_session=True)
+        self.pid = self._keeper.pid
+
+    @property
+    def returncode(self):
+        return self._keeper.returncode
+
+    def poll(self):
+        return self._keeper.poll()
+
+    def stop(self):
+        if self._keeper.stdin is not None:
+            self._keeper.stdin.close()  # the keeper's cue: stop the server, remove the directory
+        self._keeper.wait()
+
+
+def start_private_server(kind, wait_us):
+    """Starts the counter service (`kind` 'service') or redis-server on a Unix socket in a private
+    directory (mkdtemp), under a keeper that removes it when this process ends, in any way;
+    returns (PrivateServerProcess, socket path, name)."""
     if kind == 'service':
         program = built_program('workbook-counter-service', 'WORKBOOK_COUNTER_SERVICE')
         if program is None:
             raise OSError('no workbook-counter-service program built; build the workbook first')
+    directory = tempfile.mkdtemp(prefix='workbook-')
+    socket = os.path.join(directory, kind + '.sock')
+    if kind == 'service':
         command, name = [program, '--socket', socket, '--wait', str(wait_us)], 'the counter service'
     else:
         command = ['redis-server', '--port', '0', '--unixsocket', socket, '--unixsocketperm', '700',
                    '--save', '', '--appendonly', 'no', '--dir', directory]
         name = 'Redis'
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               start_new_session=True, preexec_fn=dies_with(os.getpid()))
+    try:
+        process = PrivateServerProcess(command, directory)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
     return process, socket, name
