@@ -125,6 +125,10 @@ struct PythonPeer {
 };
 std::vector<PythonPeer> python_peers(const std::filesystem::path& source_dir);
 
+// The interpreter to run `peer` with: `interpreter`, except that a peer on gevent or on Twisted
+// runs on the first python3 (that on PATH, then Debian's /usr/bin/python3) that can import them.
+std::string interpreter_for(const PythonPeer& peer, const std::string& interpreter);
+
 // Runs a Python peer on the book file `book_path` (a probe, then one process doing a warm-up run
 // and budget.python_runs runs). `batch` > 0 only when the peer takes --batch.
 // `book` holds the same bytes, for the reference count.
@@ -195,6 +199,8 @@ struct SlowRow {
     BoundRule rule = BoundRule::one_at_a_time;
     unsigned workers = 1;
     SlowCounter counter;
+    bool python = false;            // a Python peer, run as a program against the same server
+    std::string implementation = "C++";  // or the interpreter, "CPython 3.11.2"
     std::uint64_t events = 0;       // counted in the measured run (a prefix of the book)
     std::uint64_t book_events = 0;
     double busiest_share = not_measured;  // the busiest class's share of the events counted
@@ -205,6 +211,7 @@ struct SlowRow {
     std::string bound_text;         // how it was found, e.g. "1/(wait x 0.42)"
     std::string target;
     std::string target_status;
+    bool server_bound = false;      // its rate is near the server's own ceiling: the server limits it
     std::string error;
 
     bool ok() const { return error.empty() && events > 0 && seconds > 0; }
@@ -219,6 +226,8 @@ struct SlowResults {
     bool quick = false;
     double redis_ceiling = not_measured;  // INCR per second, redis-benchmark on the private server
     std::string redis_ceiling_how;
+    double service_ceiling = not_measured;  // INCR per second at wait 0, a bare pipelining client
+    std::string service_ceiling_how;
     std::vector<SlowRow> rows;
     std::vector<std::string> notes;
 };
@@ -226,9 +235,20 @@ struct SlowResults {
 // Called after each row, for progress.
 using SlowProgress = void (*)(const SlowRow& row, int index, int total);
 
-// Measures every mechanism of `chapters` (chapter 01 always) against every counter.
+// The Python peers to run beside the C++ rows (`--slow --python`): each peer of chapters 12 and 13
+// among `peers`, at 100 in flight, at wait 0, at 10 ms and against Redis, on the bench's own
+// servers (the peer's --socket). `book_file` holds the book's bytes for them.
+struct SlowPython {
+    std::vector<PythonPeer> peers;
+    std::filesystem::path book_file;
+};
+// Rows whose rate is at least this share of the server's own ceiling are marked server-bound.
+inline constexpr double server_bound_share = 0.8;
+
+// Measures every mechanism of `chapters` (chapter 01 always) against every counter, and the
+// Python peers of `python`.
 SlowResults measure_slow(const std::vector<const Chapter*>& chapters, Events book, const Budget& budget,
-                         SlowProgress progress);
+                         SlowProgress progress, const SlowPython& python = {});
 void evaluate_slow(SlowResults& results);
 void print_slow_table(const SlowResults& results, std::ostream& out);
 void write_slow_csv(const SlowResults& results, const std::filesystem::path& file);

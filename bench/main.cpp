@@ -72,7 +72,8 @@ void declare(CLI::App& app, Options& options) {
         ->transform(workbook::whole_number(1));
     app.add_flag("--python", options.python,
                  "add the talk's Python programs (chapters/*/*.py) with python3 and, where\n"
-                 "installed, pypy3, and the ratio C++ / Python");
+                 "installed, pypy3, and the ratio C++ / Python; with --slow, chapters 12 and 13's\n"
+                 "peers (gevent, Twisted) against the same servers as the C++ rows");
     app.add_flag("--no-micro", options.no_micro, "skip the microbenchmarks (workbook-microbench, Google Benchmark)");
     app.add_flag("--no-chart", options.no_chart, "do not draw the chart (no gnuplot needed)");
     app.add_option("--out", options.out,
@@ -159,7 +160,15 @@ int run_slow(const Options& options, const std::vector<const workbook::Chapter*>
             "): timings will be noisy");
     }
     say("measuring every mechanism against slow counters on " + book.name() + (options.quick ? ", quick" : ""));
-    bench::SlowResults results = bench::measure_slow(chapters, book.events(), budget, report_slow_progress);
+    bench::SlowPython python;  // --python: chapters 12 and 13's peers, on the same servers
+    if (options.python) python = {bench::python_peers(WORKBOOK_SOURCE_DIR), out / "book.txt"};
+    bench::SlowResults results;
+    try {
+        results = bench::measure_slow(chapters, book.events(), budget, report_slow_progress, python);
+    } catch (const std::exception& failure) {
+        std::cerr << "workbook bench: " << failure.what() << '\n';
+        return 1;
+    }
     results.machine = machine;
     results.machine.load_after = bench::load_average();
     results.book_name = book.name();
@@ -187,10 +196,6 @@ int main(int argc, char** argv) {
     Options options;
     declare(app, options);
     if (auto status = workbook::handle_command_line(app, argc, argv)) return *status;
-    if (options.slow && options.python) {
-        std::cerr << "workbook bench: --python: the Python programs have no slow counters yet; run --slow without it\n";
-        return 2;
-    }
 
     std::vector<const workbook::Chapter*> chapters;
     for (const workbook::Chapter* chapter : workbook::registered_chapters()) {

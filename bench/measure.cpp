@@ -227,11 +227,9 @@ std::vector<PythonPeer> python_peers(const std::filesystem::path& source_dir) {
     return peers;
 }
 
-namespace {
-
-// The interpreter to run `peer` with: `interpreter`, except that a peer on gevent (chapter 12's)
-// or on Twisted (chapter 13's) runs with CPython on the first python3 that imports what it needs,
-// Debian's own when the one on PATH (pyenv's, say) has no python3-gevent or python3-twisted.
+// A peer on gevent (chapter 12's) or on Twisted (chapter 13's) runs with CPython on the first
+// python3 that imports what it needs, Debian's own when the one on PATH (pyenv's, say) has no
+// python3-gevent or python3-twisted.
 std::string interpreter_for(const PythonPeer& peer, const std::string& interpreter) {
     std::ifstream source(peer.path);
     const std::string text{std::istreambuf_iterator<char>(source), std::istreambuf_iterator<char>()};
@@ -245,8 +243,6 @@ std::string interpreter_for(const PythonPeer& peer, const std::string& interpret
     }
     return interpreter;  // its run fails, and the row says why
 }
-
-}  // namespace
 
 Row measure_python(const PythonPeer& peer, const std::string& interpreter_asked, std::size_t batch,
                    const std::string& book_path, Events book, const Budget& budget, bool* takes_batch) {

@@ -5,14 +5,22 @@
 // how close each comes to its bound can be read off one table and one chart.
 #include "bench.hpp"
 
+#include "workbook/async_counter_client.hpp"
+#include "workbook/event_loop.hpp"
 #include "workbook/support/run_program.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace workbook::bench {
 
@@ -173,10 +181,113 @@ double redis_ceiling(const CounterBackend& counters, bool quick, std::string& ho
     return not_measured;
 }
 
+// The counter service's own ceiling at wait 0: a bare client that does nothing else, on the
+// bench's loop and client (AsyncCounterClient), keeping `in_flight` INCRs pipelined on one
+// connection, each reply sending the next, as redis-benchmark -P does for Redis.
+double service_ceiling(const CounterBackend& counters, bool quick, std::string& how) {
+    constexpr std::size_t in_flight = 100;
+    const std::uint64_t requests = quick ? 20'000 : 200'000;
+    try {
+        EventLoop loop;
+        AsyncCounterClient client(loop, counters.endpoint().socket_path, counters.endpoint().server_name);
+        const std::string key = "workbook:ceiling:" + std::to_string(::getpid());
+        std::uint64_t sent = 0;
+        std::function<void(std::int64_t, std::exception_ptr)> next = [&](std::int64_t, std::exception_ptr error) {
+            if (error) std::rethrow_exception(error);  // out of run(): the ceiling is not measured
+            if (sent < requests) ++sent, client.incr(key, next);
+        };
+        auto start = Clock::now();
+        for (std::size_t i = 0; i < in_flight && sent < requests; ++i) ++sent, client.incr(key, next);
+        loop.run();
+        double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        how = "a bare client: " + std::to_string(requests) + " INCR, " + std::to_string(in_flight) +
+              " in flight on one connection";
+        return static_cast<double>(requests) / seconds;
+    } catch (const std::exception& error) {
+        how = std::string("the bare client failed: ") + error.what();
+        return not_measured;
+    }
+}
+
+std::string first_line(const std::string& text) {
+    std::string line = text.substr(0, text.find('\n'));
+    return line.empty() ? "(no message)" : line;
+}
+
+// One run of a Python peer against the column's server: `limit` events, `runs` runs in one
+// process; returns the last run's seconds and checks its counts (the peer checks the server's).
+double python_run(const PythonPeer& peer, const std::string& interpreter, const SlowCounter& counter,
+                  const CounterBackend& counters, const std::filesystem::path& book_file, Events book,
+                  std::uint64_t limit, int runs, SlowRow& row) {
+    std::vector<std::string> args{peer.path.string(), "--book", book_file.string(), "--limit", std::to_string(limit),
+                                  "--runs", std::to_string(runs), "--json", "--in-flight", std::to_string(row.in_flight),
+                                  "--counter", std::string(counter_kind_name(counter.kind)), "--socket",
+                                  counters.endpoint().socket_path};
+    support::ProgramRun run = support::run_program(interpreter, args);
+    const std::string program = interpreter + " " + row.slug;
+    if (run.status != 0) {
+        throw std::runtime_error(program + " exited with status " + std::to_string(run.status) + ": " + first_line(run.err));
+    }
+    nlohmann::json output;
+    try {
+        output = nlohmann::json::parse(run.out);
+    } catch (const nlohmann::json::parse_error& error) {
+        throw std::runtime_error(program + " printed no JSON object (" + error.what() + "): " + first_line(run.out));
+    }
+    auto seconds = output.at("run_seconds").get<std::vector<double>>();
+    if (seconds.empty()) throw std::runtime_error(program + " reported no run");
+    const LetterTypes counts{output.at("vowels").get<std::uint64_t>(), output.at("consonants").get<std::uint64_t>(),
+                             output.at("others").get<std::uint64_t>()};
+    const LetterTypes expected = reference_count(book.first(limit));
+    if (counts != expected) {
+        throw std::runtime_error(program + " counted " + describe(counts) + " on " + std::to_string(limit) +
+                                 " events, but the reference count is " + describe(expected));
+    }
+    row.implementation = output.at("interpreter").get<std::string>();
+    row.mechanism = output.at("mechanism").get<std::string>();
+    return seconds.back();
+}
+
+// A Python peer's row, sized like a C++ row: a probe, then a prefix that fits the budget, counted
+// after a warm-up run in the same process (the peer's connections made, its code warm).
+void measure_python_row(SlowRow& row, const PythonPeer& peer, const std::string& interpreter,
+                        const CounterBackend& counters, const std::filesystem::path& book_file, Events book,
+                        const Budget& budget) {
+    const std::uint64_t cap = budget.limit != 0 ? std::min<std::uint64_t>(budget.limit, book.size()) : book.size();
+    const double goal = budget.seconds_per_run;
+    std::uint64_t events = std::min<std::uint64_t>(cap, 1000);
+    double seconds = python_run(peer, interpreter, row.counter, counters, book_file, book, events, 2, row);
+    for (int attempt = 0; attempt < 3 && events < cap && seconds < 0.5 * goal; ++attempt) {
+        double fits = goal * static_cast<double>(events) / std::max(seconds, 1e-9);
+        events = std::min(cap, std::max(2 * events, round_down(fits)));
+        seconds = python_run(peer, interpreter, row.counter, counters, book_file, book, events, 2, row);
+    }
+    row.events = events;
+    row.seconds = seconds;
+    LetterTypes counted = reference_count(book.first(events));
+    row.busiest_share = static_cast<double>(std::max({counted.vowels, counted.consonants, counted.others})) /
+                        static_cast<double>(counted.total());
+}
+
+// The Python peers' columns: where the language should matter (wait 0), where waiting should
+// hide it (10 ms), and Redis.
+bool python_column(const SlowCounter& counter) {
+    return counter.work_ns == 0 && (counter.kind == CounterKind::redis ||
+                                    (counter.kind == CounterKind::service && (counter.wait_us == 0 || counter.wait_us == 10000)));
+}
+
+// Writes the book for the Python peers once; throws when it cannot.
+void write_book_file(const std::filesystem::path& file, Events book) {
+    std::FILE* out = std::fopen(file.c_str(), "wb");
+    bool written = out != nullptr && std::fwrite(book.data(), 1, book.size(), out) == book.size();
+    if (out != nullptr) written = std::fclose(out) == 0 && written;
+    if (!written) throw std::runtime_error("cannot write " + file.string() + " for the Python peers");
+}
+
 }  // namespace
 
 SlowResults measure_slow(const std::vector<const Chapter*>& chapters, Events book, const Budget& budget,
-                         SlowProgress progress) {
+                         SlowProgress progress, const SlowPython& python) {
     SlowResults results;
     results.book_events = book.size();
     std::vector<std::pair<const Chapter*, SlowMechanism>> lines;
@@ -190,7 +301,15 @@ SlowResults measure_slow(const std::vector<const Chapter*>& chapters, Events boo
     }
     const bool quick = budget.seconds_per_run < 1;
     const auto counters = slow_counters();
-    const int total = static_cast<int>(lines.size() * counters.size());
+    // The Python peers of chapters 12 and 13 that were asked for, each with its interpreter.
+    std::vector<std::pair<PythonPeer, std::string>> peers;
+    for (const PythonPeer& peer : python.peers) {
+        const bool chosen = std::any_of(chapters.begin(), chapters.end(), [&](const Chapter* c) { return c->number == peer.chapter; });
+        if (chosen && (peer.chapter == 12 || peer.chapter == 13)) peers.emplace_back(peer, interpreter_for(peer, "python3"));
+    }
+    if (!peers.empty()) write_book_file(python.book_file, book);
+    const auto python_columns = std::count_if(counters.begin(), counters.end(), python_column);
+    const int total = static_cast<int>(lines.size() * counters.size() + peers.size() * static_cast<std::size_t>(python_columns));
     int index = 0;
     for (const SlowCounter& counter : counters) {
         // One server per column, shared by its rows, as a chapter's runs share one.
@@ -218,7 +337,20 @@ SlowResults measure_slow(const std::vector<const Chapter*>& chapters, Events boo
                 results.redis_ceiling_how = how;
             }
         };
+        // The counter service's own ceiling, likewise, in the column where nothing else limits it.
+        auto bare_ceiling = [&] {
+            if (counter.kind != CounterKind::service || counter.wait_us != 0 || backend == nullptr) return;
+            std::string how;
+            double rate = service_ceiling(*backend, quick, how);
+            if (std::isnan(results.service_ceiling) || rate > results.service_ceiling) {
+                results.service_ceiling = rate;
+                results.service_ceiling_how = how;
+            } else if (results.service_ceiling_how.empty()) {
+                results.service_ceiling_how = how;
+            }
+        };
         ceiling();
+        bare_ceiling();
         for (const auto& [chapter, mechanism] : lines) {
             SlowRow row;
             row.chapter = chapter->number;
@@ -263,7 +395,33 @@ SlowResults measure_slow(const std::vector<const Chapter*>& chapters, Events boo
             results.rows.push_back(row);
             if (progress != nullptr) progress(results.rows.back(), ++index, total);
         }
+        for (const auto& [peer, interpreter] : peers) {
+            if (!python_column(counter)) continue;
+            SlowRow row;
+            row.chapter = peer.chapter;
+            row.python = true;
+            row.slug = peer.path.filename().string();
+            row.label = (peer.chapter < 10 ? "0" : "") + std::to_string(peer.chapter) + " " + row.slug;
+            row.implementation = interpreter;
+            row.in_flight = 100;
+            row.rule = BoundRule::in_flight;
+            row.counter = counter;
+            row.book_events = book.size();
+            row.load = load_average();
+            row.error = backend == nullptr ? failure : std::string();
+            if (backend != nullptr) {
+                try {
+                    measure_python_row(row, peer, interpreter, *backend, python.book_file, book, budget);
+                } catch (const std::exception& error) {
+                    row.error = error.what();
+                    row.seconds = not_measured;
+                }
+            }
+            results.rows.push_back(row);
+            if (progress != nullptr) progress(results.rows.back(), ++index, total);
+        }
         ceiling();
+        bare_ceiling();
     }
     if (std::isnan(results.redis_ceiling)) {
         results.notes.push_back("no bound for the Redis rows: " +
@@ -271,6 +429,8 @@ SlowResults measure_slow(const std::vector<const Chapter*>& chapters, Events boo
     } else {
         results.redis_ceiling_how += ", the better of two, before and after its rows";
     }
+    if (!std::isnan(results.service_ceiling)) results.service_ceiling_how += ", the better of two, before and after its rows";
+    else if (!results.service_ceiling_how.empty()) results.notes.push_back("no ceiling for the counter service: " + results.service_ceiling_how);
     return results;
 }
 

@@ -113,7 +113,24 @@ void evaluate_slow(SlowResults& results) {
 
         // The workbook's targets for the slow counters (bench/RESULTS.md lists them), judged
         // within this run; none is asserted anywhere.
+        // A row near the server's own ceiling is limited by the server, whatever its mechanism.
+        const double ceiling = counter.kind == CounterKind::redis ? results.redis_ceiling
+                               : is_wait(counter, 0)              ? results.service_ceiling
+                                                                  : not_measured;
+        row.server_bound = !std::isnan(ceiling) && row.rate() >= server_bound_share * ceiling;
+
         const SlowRow* serial = find(results.rows, "01_serial", counter);
+        // Chapters 12 and 13 at their default 100 in flight beside their Python peer on the same server.
+        const SlowRow* peer = nullptr;
+        if (!row.python && row.variant.empty() && row.in_flight == 100 && (row.chapter == 12 || row.chapter == 13)) {
+            for (const SlowRow& candidate : results.rows) {
+                if (candidate.ok() && candidate.python && candidate.chapter == row.chapter &&
+                    candidate.counter.label() == counter.label()) {
+                    peer = &candidate;
+                }
+            }
+        }
+        const std::string peer_text = peer == nullptr ? "" : peer->label + " (" + peer->implementation + ", " + rate_text(peer->rate()) + " per second)";
         const bool workers = (row.chapter == 3 || row.chapter == 4) && row.batch == 4096;
         if (is_wait(counter, 1000) && row.chapter == 1) {
             judge(row, ">= 80% of 1/wait", row.ratio_to_bound() >= 0.8, cores);
@@ -127,6 +144,11 @@ void evaluate_slow(SlowResults& results) {
                   row.rate() >= 20 * serial->rate() && row.rate() >= 0.5 * rate0, cores);
         } else if (is_wait(counter, 1000) && row.chapter == 13 && row.in_flight == 1000 && serial != nullptr) {
             judge(row, ">= 20x 01", row.rate() >= 20 * serial->rate(), cores);
+        } else if (is_wait(counter, 0) && peer != nullptr) {
+            judge(row, ">= 3x " + peer_text, row.rate() >= 3 * peer->rate(), cores);
+        } else if (is_wait(counter, 10000) && peer != nullptr) {
+            const double ratio = row.rate() / peer->rate();
+            judge(row, "within 1.5x of " + peer_text, ratio <= 1.5 && ratio >= 1 / 1.5, cores);
         } else if (counter.kind == CounterKind::local && counter.work_ns == 10000 && workers && serial != nullptr) {
             judge(row, ">= 1.5x 01", row.rate() >= 1.5 * serial->rate(), cores);
         }
@@ -142,6 +164,10 @@ void print_slow_table(const SlowResults& results, std::ostream& out) {
         << number(machine.load_after, 2) << " after\n"
         << "Redis's own ceiling: " << rate_text(results.redis_ceiling) << " INCR per second ("
         << results.redis_ceiling_how << ")\n";
+    if (!std::isnan(results.service_ceiling) || !results.service_ceiling_how.empty()) {
+        out << "the counter service's own ceiling at wait 0: " << rate_text(results.service_ceiling)
+            << " INCR per second (" << results.service_ceiling_how << ")\n";
+    }
 
     std::vector<std::string> labels;
     std::vector<SlowCounter> columns;
@@ -172,7 +198,8 @@ void print_slow_table(const SlowResults& results, std::ostream& out) {
             out << '\n';
         }
     };
-    table("events per second", [](const SlowRow& row) { return rate_text(row.rate()); });
+    table("events per second\n(* server-bound: at least 80% of the server's own ceiling, measured in the same run)",
+          [](const SlowRow& row) { return rate_text(row.rate()) + (row.server_bound ? "*" : ""); });
     table("share of its bound (the bounds: bench/RESULTS.md)", [](const SlowRow& row) { return percent(row.ratio_to_bound()); });
     table("events counted (a prefix of the book, sized to the budget; nothing extrapolated)",
           [](const SlowRow& row) { return std::to_string(row.events); });
@@ -184,9 +211,15 @@ void print_slow_table(const SlowResults& results, std::ostream& out) {
         (row.target_status == "met" ? met : missed) += 1;
         out << "  " << row.label << ", " << row.counter.label() << ": " << rate_text(row.rate()) << " per second, "
             << percent(row.ratio_to_bound()) << " of " << rate_text(row.bound) << " (" << row.bound_text << "); "
-            << row.target_status << " (" << row.target << ")\n";
+            << row.target_status << " (" << row.target << ")" << (row.server_bound ? ", server-bound" : "") << '\n';
     }
     out << "targets: " << met << " met, " << missed << " missed\n";
+    std::vector<std::string> peers;
+    for (const SlowRow& row : results.rows) {
+        if (!row.python || !row.ok() || std::find(peers.begin(), peers.end(), row.label) != peers.end()) continue;
+        peers.push_back(row.label);
+        out << "python: " << row.label << " ran on " << row.implementation << " against the same servers\n";
+    }
     for (const SlowRow& row : results.rows) {
         if (!row.error.empty()) out << "failed: " << row.label << ", " << row.counter.label() << ": " << row.error << '\n';
     }
@@ -197,7 +230,7 @@ void write_slow_csv(const SlowResults& results, const std::filesystem::path& fil
     std::ofstream out(file);
     out << "chapter,label,slug,mechanism,variant,batch,in_flight,counter,kind,wait_us,work_ns,events,book_events,"
            "seconds,events_per_second,bound_rule,bound,bound_how,ratio_to_bound,busiest_share,load,target,"
-           "target_status,error\n";
+           "target_status,error,implementation,server_bound\n";
     for (const SlowRow& row : results.rows) {
         out << row.chapter << ',' << csv(row.label) << ',' << csv(row.slug) << ',' << csv(row.mechanism) << ','
             << csv(row.variant) << ',' << row.batch << ',' << row.in_flight << ',' << csv(row.counter.label()) << ','
@@ -206,7 +239,7 @@ void write_slow_csv(const SlowResults& results, const std::filesystem::path& fil
             << number(row.rate(), 6) << ',' << csv(bound_rule_name(row.rule)) << ',' << number(row.bound, 6) << ','
             << csv(row.bound_text) << ',' << number(row.ratio_to_bound(), 4) << ',' << number(row.busiest_share, 4)
             << ',' << number(row.load, 3) << ',' << csv(row.target) << ',' << csv(row.target_status) << ','
-            << csv(row.error) << '\n';
+            << csv(row.error) << ',' << csv(row.implementation) << ',' << (row.server_bound ? "true" : "false") << '\n';
     }
     if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
 }
@@ -216,6 +249,8 @@ void write_slow_json(const SlowResults& results, const std::filesystem::path& fi
     ordered_json json = report_json(results.machine, results.quick, results.book_name, results.book_events);
     json["redis_ceiling"] = number_or_null(results.redis_ceiling);
     json["redis_ceiling_how"] = results.redis_ceiling_how;
+    json["service_ceiling"] = number_or_null(results.service_ceiling);
+    json["service_ceiling_how"] = results.service_ceiling_how;
     json["rows"] = ordered_json::array();
     json["notes"] = results.notes;
     for (const SlowRow& row : results.rows) {
@@ -244,6 +279,8 @@ void write_slow_json(const SlowResults& results, const std::filesystem::path& fi
             {"target", row.target},
             {"target_status", row.target_status},
             {"error", row.error},
+            {"implementation", row.implementation},
+            {"server_bound", row.server_bound},
         });
     }
     write_json_file(json, file);
