@@ -3,7 +3,8 @@
 // process group, as a terminal sends it). The rules (README.md, "Slow counters"): a server that dies
 // is one line on stderr naming it and what happened, exit status 1, no hang; Ctrl-C ends the program
 // as SIGINT does (a shell shows status 130); afterwards no process of the run, no server, no socket
-// and no private directory is left.
+// and no private directory is left. The Python peers of chapters 12 and 13 keep the same promise
+// when they are SIGKILLed: the keeper of their private server removes it.
 //
 // Each case waits for states it observes in /proc (the server's process exists, a connection of the
 // run's beside the runner's own), never for a while; the deadlines only turn a hang into a failure.
@@ -172,7 +173,9 @@ bool reap_all_within(std::chrono::seconds deadline) {
 // captured.
 class Job {
 public:
-    Job(const std::string& slug, std::vector<std::string> args) : program_(WORKBOOK_BIN_DIR "/" + slug) {
+    // `slug` names a chapter program in the build's bin/, or is a program's absolute path.
+    Job(const std::string& slug, std::vector<std::string> args)
+        : program_(slug.starts_with('/') ? slug : WORKBOOK_BIN_DIR "/" + slug) {
         int out[2], err[2];
         REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
         REQUIRE(::pipe2(err, O_CLOEXEC) == 0);
@@ -278,8 +281,10 @@ struct Outcome {
     bool left_processes = false;  // a process of the run was still there when the program had ended
 };
 
+// `connections`: the server's sockets that show the run under way (its listening one among them).
 template <typename Strike>
-Outcome run_and_strike(const std::string& slug, const std::vector<std::string>& args, Strike strike) {
+Outcome run_and_strike(const std::string& slug, const std::vector<std::string>& args, Strike strike,
+                       std::size_t connections = 3) {
     Outcome outcome;
     REQUIRE(no_child_remains());
     {
@@ -287,7 +292,7 @@ Outcome run_and_strike(const std::string& slug, const std::vector<std::string>& 
         std::optional<Server> server;
         REQUIRE_MESSAGE(eventually([&] { return (server = server_of(job.pid())).has_value(); }), slug, ": no server seen");
         // The listening socket, the runner's own connection and at least one of the run's.
-        REQUIRE_MESSAGE(eventually([&] { return sockets_of(server->pid) >= 3; }), slug, ": no counter call seen");
+        REQUIRE_MESSAGE(eventually([&] { return sockets_of(server->pid) >= connections; }), slug, ": no counter call seen");
         outcome.server = *server;
         strike(job, *server);
         outcome.hung = !job.finish(30s);
@@ -379,6 +384,34 @@ TEST_CASE("Ctrl-C mid-run ends the program as SIGINT does (status 130), its work
         CHECK_MESSAGE(outcome.err == "", outcome.err);
         // The server's keeper is in a process group of its own, out of Ctrl-C's reach: it stops the
         // server and removes its directory once the program has gone. Wait for it, then look.
+        CHECK(reap_all_within(30s));
+        check_nothing_left(outcome);
+    }
+}
+
+TEST_CASE("a Python peer killed by SIGKILL mid-run leaves no server, socket or private directory: its keeper removes them") {
+    ::setenv("WORKBOOK_COUNTER_SERVICE", WORKBOOK_BIN_DIR "/workbook-counter-service", 1);
+    const std::string source = WORKBOOK_SOURCE_DIR "/chapters/";
+    const std::pair<std::string, std::string> peers[] = {{WORKBOOK_PYTHON3_GEVENT, source + "12_event_loop/event_loop.py"},
+                                                         {WORKBOOK_PYTHON3_TWISTED, source + "13_deferreds/deferreds.py"}};
+    Subreaper subreaper;
+    for (const auto& [python, peer] : peers) {
+        INFO(peer);
+        if (python.empty() && std::getenv("CI") == nullptr) {
+            MESSAGE("no python3 here has what ", peer, " imports: skipped");
+            continue;
+        }
+        REQUIRE(python.starts_with('/'));
+        std::vector<std::string> args = {peer, "--counter", "service", "--wait", "1000"};
+        args.insert(args.end(), endless.begin(), endless.end());
+        // The server's listening socket and the peer's connection: the peer is counting.
+        Outcome outcome = run_and_strike(python, args, [](Job& job, const Server&) {
+            REQUIRE(::kill(job.pid(), SIGKILL) == 0);  // no `finally`, no atexit runs in the peer
+        }, 2);
+        CHECK_FALSE(outcome.hung);
+        CHECK(outcome.status == 128 + SIGKILL);
+        // The keeper, orphaned to this process, stops the server and removes its directory, then
+        // ends: once every child here has ended, nothing of the run may be left.
         CHECK(reap_all_within(30s));
         check_nothing_left(outcome);
     }
