@@ -6,6 +6,7 @@
 #include "workbook/support/run_program.hpp"
 #include "workbook/book.hpp"
 #include "workbook/default_book.hpp"
+#include "workbook/servers.hpp"
 
 #include <doctest/doctest.h>
 
@@ -256,5 +257,26 @@ TEST_CASE("chapter 13's peer on Twisted counts with its Deferreds, chained or in
     for (const char* variant : {"inline", "chain"}) {
         INFO(variant);
         check_in_flight_peer(peer, {"--variant", variant});
+    }
+}
+
+TEST_CASE("chapters 12 and 13's peers count on a server already listening at --socket, as the bench runs them") {
+    BookFile book{"256-values-x2", every_byte_value(2)};
+    const auto expected = workbook::reference_count(std::span(book.bytes));
+    workbook::PrivateServer service = workbook::PrivateServer::counter_service(std::chrono::microseconds(0), WORKBOOK_COUNTER_SERVICE);
+    for (const char* peer : {"12_event_loop/event_loop.py", "13_deferreds/deferreds.py"}) {
+        const fs::path path = fs::path(WORKBOOK_SOURCE_DIR) / "chapters" / peer;
+        if (interpreter_for(path).empty() && std::getenv("CI") == nullptr) continue;
+        INFO(peer);
+        auto run = python(path, {"--book", book.path.string(), "--runs", "2", "--json", "--counter", "service",
+                                 "--socket", service.socket_path()});
+        INFO(run.err);
+        REQUIRE(run.status == 0);
+        CHECK(counts_in(run.out) == expected);  // and the peer checked the server's totals against its own
+        // A socket where nothing listens is the mechanism failing: one line naming the server, status 1.
+        auto missing = python(path, {"--limit", "10", "--counter", "service", "--socket", service.directory() + "/none.sock"});
+        CHECK(missing.status == 1);
+        CHECK(missing.err.rfind(path.filename().string() + ": cannot reach the counter service at ", 0) == 0);
+        CHECK(std::count(missing.err.begin(), missing.err.end(), '\n') == 1);
     }
 }
