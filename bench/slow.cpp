@@ -183,30 +183,36 @@ double redis_ceiling(const CounterBackend& counters, bool quick, std::string& ho
 
 // The counter service's own ceiling at wait 0: a bare client that does nothing else, on the
 // bench's loop and client (AsyncCounterClient), keeping `in_flight` INCRs pipelined on one
-// connection, each reply sending the next, as redis-benchmark -P does for Redis.
+// connection, each reply sending the next, as redis-benchmark -P does for Redis. The best of a
+// few short runs: on a shared machine the client and the server do not always get a core each.
 double service_ceiling(const CounterBackend& counters, bool quick, std::string& how) {
     constexpr std::size_t in_flight = 100;
-    const std::uint64_t requests = quick ? 20'000 : 200'000;
+    constexpr int repetitions = 5;
+    const std::uint64_t requests = quick ? 20'000 : 100'000;
+    double best = not_measured;
     try {
-        EventLoop loop;
-        AsyncCounterClient client(loop, counters.endpoint().socket_path, counters.endpoint().server_name);
         const std::string key = "workbook:ceiling:" + std::to_string(::getpid());
-        std::uint64_t sent = 0;
-        std::function<void(std::int64_t, std::exception_ptr)> next = [&](std::int64_t, std::exception_ptr error) {
-            if (error) std::rethrow_exception(error);  // out of run(): the ceiling is not measured
-            if (sent < requests) ++sent, client.incr(key, next);
-        };
-        auto start = Clock::now();
-        for (std::size_t i = 0; i < in_flight && sent < requests; ++i) ++sent, client.incr(key, next);
-        loop.run();
-        double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-        how = "a bare client: " + std::to_string(requests) + " INCR, " + std::to_string(in_flight) +
-              " in flight on one connection";
-        return static_cast<double>(requests) / seconds;
+        for (int repetition = 0; repetition < repetitions; ++repetition) {
+            EventLoop loop;
+            AsyncCounterClient client(loop, counters.endpoint().socket_path, counters.endpoint().server_name);
+            std::uint64_t sent = 0;
+            std::function<void(std::int64_t, std::exception_ptr)> next = [&](std::int64_t, std::exception_ptr error) {
+                if (error) std::rethrow_exception(error);  // out of run(): the ceiling is not measured
+                if (sent < requests) ++sent, client.incr(key, next);
+            };
+            auto start = Clock::now();
+            for (std::size_t i = 0; i < in_flight && sent < requests; ++i) ++sent, client.incr(key, next);
+            loop.run();
+            double rate = static_cast<double>(requests) / std::chrono::duration<double>(Clock::now() - start).count();
+            if (std::isnan(best) || rate > best) best = rate;
+        }
     } catch (const std::exception& error) {
         how = std::string("the bare client failed: ") + error.what();
         return not_measured;
     }
+    how = "a bare client: the best of " + std::to_string(repetitions) + " runs of " + std::to_string(requests) +
+          " INCR, " + std::to_string(in_flight) + " in flight on one connection";
+    return best;
 }
 
 std::string first_line(const std::string& text) {
@@ -308,6 +314,9 @@ SlowResults measure_slow(const std::vector<const Chapter*>& chapters, Events boo
         if (chosen && (peer.chapter == 12 || peer.chapter == 13)) peers.emplace_back(peer, interpreter_for(peer, "python3"));
     }
     if (!peers.empty()) write_book_file(python.book_file, book);
+    if (!python.peers.empty() && peers.empty()) {
+        results.notes.push_back("--python: only chapters 12 and 13 have Python peers for slow counters, and neither was chosen");
+    }
     const auto python_columns = std::count_if(counters.begin(), counters.end(), python_column);
     const int total = static_cast<int>(lines.size() * counters.size() + peers.size() * static_cast<std::size_t>(python_columns));
     int index = 0;
