@@ -395,7 +395,9 @@ TEST_CASE("a Python peer killed by SIGKILL mid-run leaves no server, socket or p
     const std::pair<std::string, std::string> peers[] = {{WORKBOOK_PYTHON3_GEVENT, source + "12_event_loop/event_loop.py"},
                                                          {WORKBOOK_PYTHON3_TWISTED, source + "13_deferreds/deferreds.py"}};
     Subreaper subreaper;
-    for (const auto& [python, peer] : peers) {
+    for (const auto& entry : peers) {
+        const std::string& python = entry.first;  // not a structured binding: INFO captures it
+        const std::string& peer = entry.second;
         INFO(peer);
         if (python.empty() && std::getenv("CI") == nullptr) {
             MESSAGE("no python3 here has what ", peer, " imports: skipped");
