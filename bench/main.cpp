@@ -3,6 +3,7 @@
 // talk's Python programs (--python) and the primitives each chapter rests on (bench/micro.cpp),
 // then prints the table and writes it as CSV, JSON and a gnuplot chart.
 #include "bench.hpp"
+#include "waiters.hpp"
 
 #include "workbook/book.hpp"
 #include "workbook/command_line.hpp"
@@ -26,6 +27,7 @@ namespace fs = std::filesystem;
 struct Options {
     bool quick = false;
     bool slow = false;
+    bool waiters = false;
     bool python = false;
     bool no_micro = false;
     bool no_chart = false;
@@ -51,6 +53,10 @@ void declare(CLI::App& app, Options& options) {
                  "when each mechanism wins: every chapter against slow counters (the counter service at\n"
                  "waits 0 to 10,000 us, --work 1 and 10 us, Redis), each rate beside its bound; writes\n"
                  "slow.csv, slow.json and the crossover chart, slow.svg");
+    app.add_flag("--waiters", options.waiters,
+                 "how many waits each mechanism holds at once: N counter calls of 100 ms waiting at once\n"
+                 "(N = 100 to 10,000; 30,000 for the event loops), the memory per waiter, the time to start\n"
+                 "them; writes waiters.csv, waiters.json and waiters.svg");
     app.add_option("--chapters", options.chapters,
                    "only these chapters, e.g. 1,9,11 (chapter 01 is always measured: the ratios need it)")
         ->type_name("LIST")
@@ -184,6 +190,34 @@ int run_slow(const Options& options, const std::vector<const workbook::Chapter*>
         [&] { bench::draw_slow_chart(results, out); });
 }
 
+// `--waiters`: every mechanism holding N waits at once.
+int run_waiters(const Options& options, const fs::path& out) {
+    bench::Machine machine = bench::describe_machine();
+    say("measuring how many waits each mechanism holds at once (one probe at a time)");
+    bench::WaiterResults results = bench::measure_waiters(own_folder(), WORKBOOK_SOURCE_DIR, [](const bench::WaiterRow& row, int index, int total) {
+        std::string line = "[" + std::to_string(index) + "/" + std::to_string(total) + "] " + row.label + ", " +
+                           std::to_string(row.waiters) + " waiters: " + row.status;
+        if (!row.reason.empty()) line += ": " + row.reason;
+        if (row.status == "measured") {
+            char figures[96];
+            std::snprintf(figures, sizeof figures, ", %.1f MiB at the peak, %zu tasks, %.3f s", row.probe.peak_bytes / 1048576.0,
+                          row.probe.peak_tasks, row.probe.run_seconds);
+            line += figures;
+        }
+        say(line);
+    });
+    results.machine = machine;
+    results.machine.load_after = bench::load_average();
+    bench::print_waiters_table(results, std::cout);
+    return write_outputs(
+        results.rows, out / "waiters.csv", out / "waiters.json", options.no_chart ? fs::path() : out / "waiters.svg",
+        [&] {
+            bench::write_waiters_csv(results, out / "waiters.csv");
+            bench::write_waiters_json(results, out / "waiters.json");
+        },
+        [&] { bench::draw_waiters_chart(results, out); });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -196,6 +230,11 @@ int main(int argc, char** argv) {
     Options options;
     declare(app, options);
     if (auto status = workbook::handle_command_line(app, argc, argv)) return *status;
+    if (options.waiters && (options.slow || options.python || options.quick || !options.chapters.empty())) {
+        std::cerr << "workbook bench: --waiters measures every mechanism, with the same wait; run it without "
+                     "--slow, --python, --quick and --chapters\n";
+        return 2;
+    }
 
     std::vector<const workbook::Chapter*> chapters;
     for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
@@ -226,6 +265,7 @@ int main(int argc, char** argv) {
     }
 
     if (options.slow) return run_slow(options, chapters, *book, out);
+    if (options.waiters) return run_waiters(options, out);
 
     bench::Budget budget = options.quick ? bench::Budget::quick() : bench::Budget::standard();
     budget.limit = options.limit;
