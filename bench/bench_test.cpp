@@ -354,3 +354,23 @@ TEST_CASE("bench --slow --python runs chapter 12's gevent peer against the same 
     CHECK(judged_at_0);
     CHECK(judged_at_10ms);
 }
+
+TEST_CASE("bench --waiters with options it does not take is one line on stderr, exit status 2, nothing written") {
+    Scratch scratch;
+    for (const char* other : {"--slow", "--python", "--quick"}) {
+        INFO(other);
+        auto run = run_program(bench, {"--waiters", other, "--no-chart", "--out", scratch.dir.string()});
+        CHECK(run.status == 2);
+        CHECK(run.out.empty());
+        CHECK(lines_of(run.err).size() == 1);
+        CHECK(run.err.find("--waiters") != std::string::npos);
+        CHECK_FALSE(fs::exists(scratch.dir / "waiters.csv"));
+    }
+}
+
+TEST_CASE("--help describes --waiters") {
+    auto run = run_program(bench, {"--help"});
+    CHECK(run.status == 0);
+    CHECK(run.out.find("--waiters") != std::string::npos);
+    CHECK(run.out.find("waiters.csv, waiters.json and waiters.svg") != std::string::npos);
+}

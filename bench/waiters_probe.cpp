@@ -265,13 +265,15 @@ Command command_for(const WaiterMechanism& mechanism, const fs::path& bin, const
         }
         command.label = std::string(number) + " " + (file.empty() ? std::string("(Python peer)") : file.filename().string());
         if (!mechanism.variant.empty()) command.label += " --variant " + mechanism.variant;
-        const std::string python = find_on_path("python3");
+        const std::string python =
+            file.empty() || find_on_path("python3").empty() ? "" : interpreter_for({mechanism.chapter, file}, "python3");
         if (file.empty() || !fs::exists(file)) {
             command.missing = "chapter " + std::string(number) + "'s Python peer is not written yet";
         } else if (python.empty()) {
             command.missing = "python3 is not on PATH";
         }
-        command.argv = {python, file.string()};
+        // run_probe execs a path: python3 as found on PATH.
+        command.argv = {python == "python3" ? find_on_path("python3") : python, file.string()};
         if (!mechanism.variant.empty()) command.argv.insert(command.argv.end(), {"--variant", mechanism.variant});
         command.argv.insert(command.argv.end(), counter.begin(), counter.end());
         command.argv.insert(command.argv.end(), waits.begin(), waits.end());

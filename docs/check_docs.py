@@ -32,7 +32,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_pages import BENCH_CHARTS, SLOW_CHART, slow_anchor, slow_folder, slow_rows  # noqa: E402  (the charts the pages show)
+from make_pages import BENCH_CHARTS, SLOW_CHART, WAITERS_CHART, slow_anchor, slow_folder, slow_rows, waiters_folder  # noqa: E402  (the charts the pages show)
 
 SKIP = 77
 FOLDER = re.compile(r"^(\d\d)_[A-Za-z0-9_]+$")
@@ -239,6 +239,10 @@ def check_pages(args):
             p = page(f"chapter{int(chapter):02d}")
             if p is not None and f"slow.html#{slow_anchor(chapter)}" not in p.links:
                 problems.append(f"chapter{int(chapter):02d}.html does not link its row of slow.html")
+    waiters = waiters_folder(root, args.bench)
+    if slow is not None and waiters and os.path.isfile(os.path.join(waiters, WAITERS_CHART)) \
+            and WAITERS_CHART not in slow.links:
+        problems.append(f"{os.path.join(waiters, WAITERS_CHART)} exists but slow.html does not show it")
 
     if problems:
         fail(problems, "the pages")

@@ -55,6 +55,8 @@ BENCH_COLUMNS = ("label", "implementation", "mechanism", "ns_per_event", "ratio_
 # What ./workbook bench --slow writes; bench/ holds a recorded run, shown until the build has its own.
 SLOW_CHART, SLOW_TABLE, SLOW_JSON = "slow.svg", "slow.csv", "slow.json"
 SLOW_RESULTS = re.compile(r"^\s*<!--\s*slow results\s*-->\s*$")
+WAITERS_CHART, WAITERS_TABLE, WAITERS_JSON = "waiters.svg", "waiters.csv", "waiters.json"
+WAITERS_RESULTS = re.compile(r"^\s*<!--\s*waiters results\s*-->\s*$")
 MAP_ROW = re.compile(r"^\|.*\\ref (chapter\d\d)\b")
 
 
@@ -404,11 +406,75 @@ def rate_cell(text):
     return f"{rounded:,.0f}" if rounded >= 100 else f"{rounded:g}"
 
 
+def waiters_folder(root, bench):
+    """Where the waiters' chart and table come from: the build folder's run, else bench/'s."""
+    if bench and os.path.isfile(os.path.join(bench, WAITERS_TABLE)):
+        return bench
+    recorded = os.path.join(root, "bench")
+    return recorded if os.path.isfile(os.path.join(recorded, WAITERS_TABLE)) else None
+
+
+def bytes_cell(text):
+    """Bytes as B, KiB or MiB to three significant digits."""
+    try:
+        value = float(text)
+    except ValueError:
+        return ""
+    if not math.isfinite(value):
+        return ""
+    for unit, size in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if value >= size:
+            return f"{value / size:.3g} {unit}"
+    return f"{value:.0f} B"
+
+
+def waiters_results(folder, out):
+    """The chart and the table of the --waiters run in `folder`: a row per mechanism and N."""
+    if not folder:
+        return ["No `./workbook bench --waiters` has run yet: run it, then `./workbook docs`."]
+    lines = []
+    try:
+        with open(os.path.join(folder, WAITERS_JSON), encoding="utf-8") as f:
+            run = json.load(f)
+        lines += [inline_text(f"Measured {run.get('date', '')} on {run['machine']['cpu']} "
+                              f"({run['machine']['cores']} cores), each call waiting {run['wait_us'] // 1000} ms; "
+                              f"chapter 12's greenlet stacks {bytes_cell(run['greenlet_stack_bytes'])} reserved each, "
+                              f"a thread's {bytes_cell(run['thread_stack_bytes'])}; the machine's limits: "
+                              f"{run['limits']['open_files']:,} open files, {run['limits']['pids']:,} pids, "
+                              f"{run['limits']['maps']:,} memory maps."), ""]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    if os.path.isfile(os.path.join(folder, WAITERS_CHART)):
+        shutil.copy(os.path.join(folder, WAITERS_CHART), os.path.join(out, WAITERS_CHART))
+        lines += [f'\\image html {WAITERS_CHART} "Memory per waiter against the number of waiters, log-log"', ""]
+    with open(os.path.join(folder, WAITERS_TABLE), newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    if rows:
+        lines += ["| mechanism | N | held at once | memory per waiter | start all N | all completed | limit, or target |",
+                  "|---|---:|---:|---:|---:|---|---|"]
+        for row in rows:
+            done = row["completed"] == "yes"
+            last = "" if row["status"] == "measured" else f"{row['status']}: {row['reason']}"
+            if row.get("target"):
+                last += ("; " if last else "") + f"{row['target_status']} ({row['target']})"
+            start = row.get("start_seconds") or ""
+            start = "" if not start else (f"{float(start) * 1e3:.0f} ms" if float(start) < 1 else f"{float(start):.2f} s")
+            held = f"{int(row['held']):,}" if done else ""
+            lines.append(f"| {number_cell(row['label'] + ': ' + row['what'])} | {int(row['waiters']):,} | "
+                         f"{held} | {bytes_cell(row['bytes_per_waiter'])} | {start} | "
+                         f"{('yes' if done else 'no') if row['status'] in ('measured', 'failed') else ''} | "
+                         f"{number_cell(last)} |")
+    return lines
+
+
 def slow_page(root, bench, out, units_with_pages):
-    """docs/slow.md, its `<!-- slow results -->` line replaced by the chart and the table."""
+    """docs/slow.md, its `<!-- slow results -->` line replaced by the crossover chart and table, its
+    `<!-- waiters results -->` line by the waiters' chart and table."""
     lines = own_page(root, "slow.md", units_with_pages)
     results = slow_results(slow_folder(root, bench), out)
-    return [x for line in lines for x in (results if SLOW_RESULTS.match(line) else [line])]
+    waiters = waiters_results(waiters_folder(root, bench), out)
+    return [x for line in lines
+            for x in (results if SLOW_RESULTS.match(line) else waiters if WAITERS_RESULTS.match(line) else [line])]
 
 
 def bench_machine(path):
