@@ -374,3 +374,20 @@ TEST_CASE("--help describes --waiters") {
     CHECK(run.out.find("--waiters") != std::string::npos);
     CHECK(run.out.find("waiters.csv, waiters.json and waiters.svg") != std::string::npos);
 }
+
+TEST_CASE("workbook-thread-waiters makes one call per thread, counted by its service, and reports them as JSON") {
+    auto run = run_program(WORKBOOK_THREAD_WAITERS_PROGRAM, {"--waiters", "5", "--wait", "0", "--json"});
+    REQUIRE(run.status == 0);
+    auto json = nlohmann::json::parse(run.out);
+    CHECK(json.at("events") == 5);
+    CHECK(json.at("waiters") == 5);
+    CHECK(json.at("seconds").get<double>() >= 0);
+    CHECK(run.err.empty());
+}
+
+TEST_CASE("workbook-thread-waiters refuses zero waiters: one line on stderr, exit status 2") {
+    auto run = run_program(WORKBOOK_THREAD_WAITERS_PROGRAM, {"--waiters", "0"});
+    CHECK(run.status == 2);
+    CHECK(run.out.empty());
+    CHECK(lines_of(run.err).size() == 1);
+}

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <optional>
@@ -194,7 +195,25 @@ int run_slow(const Options& options, const std::vector<const workbook::Chapter*>
 int run_waiters(const Options& options, const fs::path& out) {
     bench::Machine machine = bench::describe_machine();
     say("measuring how many waits each mechanism holds at once (one probe at a time)");
-    bench::WaiterResults results = bench::measure_waiters(own_folder(), WORKBOOK_SOURCE_DIR, [](const bench::WaiterRow& row, int index, int total) {
+    // Every program counts the same prefix of the default book, from a file the Python peers read too.
+    const fs::path book_file = out / "waiters-book.txt";
+    {
+        const workbook::Book book = workbook::Book::default_book(30'000);
+        std::ofstream file(book_file, std::ios::binary);
+        file.write(reinterpret_cast<const char*>(book.events().data()), static_cast<std::streamsize>(book.size()));
+        if (!file.flush()) {
+            std::cerr << "workbook bench: cannot write " << book_file.string() << '\n';
+            return 1;
+        }
+    }
+    struct Remove {
+        fs::path file;
+        ~Remove() {
+            std::error_code ignored;
+            fs::remove(file, ignored);
+        }
+    } remove_book{book_file};
+    bench::WaiterResults results = bench::measure_waiters(own_folder(), WORKBOOK_SOURCE_DIR, book_file, [](const bench::WaiterRow& row, int index, int total) {
         std::string line = "[" + std::to_string(index) + "/" + std::to_string(total) + "] " + row.label + ", " +
                            std::to_string(row.waiters) + " waiters: " + row.status;
         if (!row.reason.empty()) line += ": " + row.reason;

@@ -124,9 +124,10 @@ void evaluate_waiters(WaiterResults& results);
 using WaiterProgress = void (*)(const WaiterRow& row, int index, int total);
 
 // Runs every mechanism at every size, smallest first, stopping a mechanism at its first limit or
-// failure. `bin` holds the programs, `source_dir` the chapters' Python peers.
+// failure. `bin` holds the programs, `source_dir` the chapters' Python peers; every program counts
+// the file `book`, which holds at least as many events as the most waiters.
 WaiterResults measure_waiters(const std::filesystem::path& bin, const std::filesystem::path& source_dir,
-                              WaiterProgress progress);
+                              const std::filesystem::path& book, WaiterProgress progress);
 
 void print_waiters_table(const WaiterResults& results, std::ostream& out);
 void write_waiters_csv(const WaiterResults& results, const std::filesystem::path& file);

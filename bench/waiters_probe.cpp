@@ -219,10 +219,10 @@ struct Command {
 };
 
 Command command_for(const WaiterMechanism& mechanism, const fs::path& bin, const fs::path& source_dir,
-                    std::int64_t wait_us) {
+                    std::int64_t wait_us, const fs::path& book) {
     Command command;
     const std::string wait = std::to_string(wait_us);
-    const std::vector<std::string> counter = {"--counter", "service", "--wait", wait};
+    const std::vector<std::string> counter = {"--book", book.string(), "--counter", "service", "--wait", wait};
     const std::vector<std::string> waits = {"--in-flight", "{N}", "--limit", "{N}", "--runs", "1", "--json"};
     char number[8];
     std::snprintf(number, sizeof number, "%02d", mechanism.chapter);
@@ -317,7 +317,8 @@ MachineLimits machine_limits() {
     return limits;
 }
 
-WaiterResults measure_waiters(const fs::path& bin, const fs::path& source_dir, WaiterProgress progress) {
+WaiterResults measure_waiters(const fs::path& bin, const fs::path& source_dir, const fs::path& book,
+                              WaiterProgress progress) {
     WaiterResults results;
     results.limits = machine_limits();
     results.greenlet_stack_bytes = Greenlet::default_stack_size;
@@ -329,7 +330,7 @@ WaiterResults measure_waiters(const fs::path& bin, const fs::path& source_dir, W
     std::vector<std::pair<WaiterMechanism, Command>> lines;
     int total = 0;
     for (const WaiterMechanism& mechanism : waiter_mechanisms()) {
-        lines.emplace_back(mechanism, command_for(mechanism, bin, source_dir, results.wait_us));
+        lines.emplace_back(mechanism, command_for(mechanism, bin, source_dir, results.wait_us, book));
         total += static_cast<int>(waiter_sizes(mechanism).size());
     }
     int index = 0;

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <thread>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -225,6 +226,23 @@ TEST_CASE("no reply within the reply timeout fails every pending request with an
         CHECK(outcome.error == "the counter service did not answer INCR within 20 ms");
     }
     CHECK(loop.now() - sent >= 20ms);  // never before the timeout
+}
+
+TEST_CASE("a loop busy past the reply timeout before it writes its requests does not take its own delay for the server's silence") {
+    PrivateServer service = PrivateServer::counter_service(0us, WORKBOOK_COUNTER_SERVICE);
+    EventLoop loop;
+    workbook::ClientTimeouts timeouts;
+    timeouts.reply = 1000ms;
+    AsyncCounterClient client(loop, service.socket_path(), service.name(), timeouts);
+    // Queued before the request's write: the loop's turn is busy for longer than the timeout, as it
+    // is when it starts thousands of callers at once.
+    loop.call_soon([] { std::this_thread::sleep_for(1200ms); });
+    Outcome outcome;
+    client.incr("vowels", record(outcome));
+    loop.run();
+    CHECK(outcome.calls == 1);
+    CHECK(outcome.error == "");
+    CHECK(outcome.value == 1);
 }
 
 TEST_CASE("a malformed reply fails every pending request with an error naming the server") {

@@ -133,6 +133,7 @@ void AsyncCounterClient::flush() {
         ssize_t n = ::send(fd_, out_.data() + sent_, out_.size() - sent_, MSG_NOSIGNAL);
         if (n > 0) {
             sent_ += static_cast<std::size_t>(n);
+            last_progress_ = loop_.now();  // the server has the request: its silence counts from here
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
@@ -229,6 +230,12 @@ bool AsyncCounterClient::deliver() {
 
 void AsyncCounterClient::on_timer() {
     if (pending_.empty() || failure_) return;
+    if (flush_queued_) {
+        // The requests have not been written yet (a loop busy for longer than the timeout, starting
+        // thousands of callers in one turn): the server's silence has not begun.
+        timer_ = loop_.call_later(timeouts_.reply, [this] { timer_ = 0; on_timer(); });
+        return;
+    }
     auto quiet = loop_.now() - last_progress_;
     if (quiet >= timeouts_.reply) {
         fail(name_ + " did not answer INCR within " + std::to_string(timeouts_.reply.count()) + " ms");

@@ -32,8 +32,9 @@ namespace workbook {
 /// the server's name ("the counter service closed the connection (during INCR)").
 ///
 /// When the server closes the connection, a reply is malformed, or no reply arrives within
-/// timeouts.reply while requests are pending (measured from the last reply, or from the first
-/// request sent after none were pending): every pending callback is called once with the same
+/// timeouts.reply while requests are pending (measured from the last reply or the last request
+/// written, whichever came later, so that a loop too busy to write its requests does not count
+/// its own delay as the server's): every pending callback is called once with the same
 /// CounterError, in order, from the loop, and every later incr() calls its callback (from the
 /// loop, via call_soon, never from inside incr) with that error too.
 ///
@@ -101,7 +102,7 @@ private:
     std::deque<IntegerCallback> pending_;
     bool flush_queued_ = false, writing_ = false, reading_ = false;
     EventLoop::TimerId timer_ = 0;
-    EventLoop::Clock::time_point last_progress_{};  // the last reply, or the first request after none
+    EventLoop::Clock::time_point last_progress_{};  // the last reply, or the last request written
     std::exception_ptr failure_;
     // Callbacks the loop holds (a queued flush, a failure handed to a later incr) and the user's
     // callbacks (which may destroy the client) check this: expired once the client is gone.
