@@ -141,12 +141,13 @@ void draw_waiters_chart(const WaiterResults& results, const std::filesystem::pat
         if (std::find(titles.begin(), titles.end(), line_title(row)) == titles.end()) titles.push_back(line_title(row));
     }
     std::ofstream data(dir / "waiters.dat");
-    data << "# waiters  bytes_per_waiter\n";
+    data << "# waiters  KiB_per_waiter\n";
     for (const std::string& title : titles) {
         data << "# " << title << '\n';
         for (const WaiterRow& row : results.rows) {
-            if (line_title(row) != title || std::isnan(row.bytes_per_waiter)) continue;
-            data << row.waiters << ' ' << number(std::max(row.bytes_per_waiter, 1.0), 6) << '\n';
+            // Less than a byte (no difference from one waiter) has no place on a log scale.
+            if (line_title(row) != title || std::isnan(row.bytes_per_waiter) || row.bytes_per_waiter < 1) continue;
+            data << row.waiters << ' ' << number(row.bytes_per_waiter / 1024, 6) << '\n';
         }
         data << "\n\n";
     }
@@ -162,10 +163,10 @@ void draw_waiters_chart(const WaiterResults& results, const std::filesystem::pat
            << "set title \"What one waiter costs: memory per waiting call against how many wait at once\\n"
            << results.machine.date.substr(0, 10) << ", " << results.machine.cores << " cores; each call waits "
            << results.wait_us / 1000 << " ms; log-log\"\n"
-           << "set xlabel 'waiters (N calls waiting at once)'\nset ylabel 'memory per waiter (bytes, PSS)'\n"
+           << "set xlabel 'waiters (N calls waiting at once)'\nset ylabel 'memory per waiter (KiB, PSS)'\n"
            << "set logscale xy\nset xrange [50:60000]\nset grid xtics ytics\n"
            << "set xtics ('100' 100, '1,000' 1000, '10,000' 10000, '30,000' 30000)\n"
-           << "set format y '%.0b%B'\nset datafile missing 'NaN'\n"
+           << "set format y '%g'\nset datafile missing 'NaN'\n"
            << "set key below left Left reverse maxcols 2 width 2 spacing 1.1\n"
            << "plot ";
     for (std::size_t i = 0; i < titles.size(); ++i) {
