@@ -12,7 +12,9 @@ program that the environment variable WORKBOOK_CORPUS names).
 """
 
 import argparse
+import contextlib
 import glob
+import io
 import json
 import os
 import platform
@@ -29,6 +31,21 @@ letters = string.ascii_letters
 
 # The talk's result type; its fields are the counters themselves, printed by their repr().
 LetterTypes = namedtuple('LetterTypes', 'vowel consonant other')
+
+
+class Counter(object):
+    """The talk's counter object (chapter 01's), for the later chapters to call, as the C++
+    chapters share workbook::Counter."""
+
+    def __init__(self, name):
+        self.name = name
+        self.count = 0
+
+    def __call__(self, *args, **kws):
+        self.count += 1
+
+    def __repr__(self):
+        return repr(self.count)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -98,7 +115,8 @@ def _number(counter):
     return counter if isinstance(counter, int) else int(repr(counter))
 
 
-def main(chapter, title, mechanism, count, default_runs=10, default_limit=0, takes_batch=False, options=None):
+def main(chapter, title, mechanism, count, default_runs=10, default_limit=0, takes_batch=False, options=None,
+         demonstrate=None):
     """A chapter's whole program: parse the options, load the book, run `count`, print.
 
     `count(book, batch)` counts the string `book` (batch is the --batch value, 0 = one message per
@@ -108,6 +126,10 @@ def main(chapter, title, mechanism, count, default_runs=10, default_limit=0, tak
     A program with options of its own passes `options(parser)`, which declares them and returns a
     function that checks them once parsed (raising UsageError) and returns the count function to
     use, called as `count(book, batch)`; anything that function opens it closes by exit.
+
+    A chapter that first shows the talk's own example (`A C B D`) passes `demonstrate()`, which
+    prints it; its lines come before the three lines, as the C++ chapter prints them, and not
+    with --json. They are held back until the count has succeeded: a failed run prints nothing.
     """
     program = os.path.basename(sys.argv[0])
     parser = _Parser(prog=program, description=title + ' (the Python peer of chapter %02d: %s)'
@@ -142,7 +164,15 @@ def main(chapter, title, mechanism, count, default_runs=10, default_limit=0, tak
     batch = getattr(options, 'batch', 0)
     run_seconds = []
     first = None
+    shown = io.StringIO()
     try:
+        if demonstrate is not None and not options.json:
+            with contextlib.redirect_stdout(shown):
+                demonstrate()
+            # Python 2's `print "A",` left no space at the end of a line; print(..., end=' ') does.
+            shown = ''.join(line.rstrip(' ') + '\n' for line in shown.getvalue().splitlines())
+        else:
+            shown = ''
         for run in range(options.runs):
             start = time.perf_counter()
             counts = tuple(_number(counter) for counter in count(events, batch))
@@ -169,6 +199,7 @@ def main(chapter, title, mechanism, count, default_runs=10, default_limit=0, tak
                                              ('in_flight', getattr(options, 'in_flight', None))] if value is not None},
         }, separators=(',', ':')))
         return 0
+    sys.stdout.write(shown)
     print(title)
     print('vowels=%d consonants=%d others=%d' % (vowels, consonants, others))
     print('%d %s in %f seconds' % (options.runs, 'run' if options.runs == 1 else 'runs', seconds))
