@@ -28,20 +28,30 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The interpreter a peer needs: the one that has gevent for a peer on gevent, the one that has
-// Twisted for a peer on Twisted (both Debian's, for its own python3), python3 for the others.
-// Empty when no interpreter here has what the peer imports.
-std::string_view interpreter_for(const fs::path& peer) {
+// Whether the peer's source imports `module`.
+bool imports(const fs::path& peer, const std::string& module) {
     std::ifstream source(peer);
     const std::string text{std::istreambuf_iterator<char>(source), std::istreambuf_iterator<char>()};
-    const auto imports = [&text](const std::string& module) {
-        return text.find("\nfrom " + module + " import") != std::string::npos ||
-               text.find("\nfrom " + module + ".") != std::string::npos ||
-               text.find("\nimport " + module) != std::string::npos;
-    };
-    if (imports("gevent")) return WORKBOOK_PYTHON3_GEVENT;
-    if (imports("twisted")) return WORKBOOK_PYTHON3_TWISTED;
+    return text.find("\nfrom " + module + " import") != std::string::npos ||
+           text.find("\nfrom " + module + ".") != std::string::npos ||
+           text.find("\nimport " + module) != std::string::npos;
+}
+
+// The interpreter a peer needs: the one that has gevent for a peer on gevent, the one that has
+// Twisted for a peer on Twisted, the one that has greenlet for a peer on greenlet (all Debian's,
+// for its own python3), python3 for the others. Empty when no interpreter here has what the peer
+// imports.
+std::string_view interpreter_for(const fs::path& peer) {
+    if (imports(peer, "gevent")) return WORKBOOK_PYTHON3_GEVENT;
+    if (imports(peer, "twisted")) return WORKBOOK_PYTHON3_TWISTED;
+    if (imports(peer, "greenlet")) return WORKBOOK_PYTHON3_GREENLET;
     return WORKBOOK_PYTHON3;
+}
+
+// Whether PyPy can run the peer: every library but those built for CPython only (PyPy has its own
+// greenlet module).
+bool runs_on_pypy(const fs::path& peer) {
+    return !imports(peer, "gevent") && !imports(peer, "twisted") && !imports(peer, "uvloop");
 }
 
 // Every peer, but those on gevent or Twisted only when an interpreter here has it (python3-gevent,
@@ -107,9 +117,32 @@ workbook::LetterTypes counts_in(const std::string& json) {
     return {field(json, "vowels"), field(json, "consonants"), field(json, "others")};
 }
 
-workbook::support::ProgramRun python(const fs::path& peer, std::vector<std::string> args) {
+workbook::support::ProgramRun python(const fs::path& peer, std::vector<std::string> args,
+                                    std::string_view interpreter = {}) {
     args.insert(args.begin(), peer.string());
-    return run_program(std::string(interpreter_for(peer)), args);
+    return run_program(std::string(interpreter.empty() ? interpreter_for(peer) : interpreter), args);
+}
+
+// The lines a program prints before its title: its chapter's demonstration of the talk's example.
+std::vector<std::string> demonstration_in(const std::vector<std::string>& lines) {
+    auto title = std::find_if(lines.begin(), lines.end(),
+                              [](const std::string& line) { return line.rfind("Count letters ", 0) == 0; });
+    return {lines.begin(), title};
+}
+
+// What the C++ chapter of a peer demonstrates (its program is named after its folder).
+std::vector<std::string> chapter_demonstration(const fs::path& peer) {
+    const auto program = fs::path(WORKBOOK_BIN_DIR) / peer.parent_path().filename();
+    auto run = run_program(program.string(), {"--book", "/dev/null", "--runs", "1"});
+    if (run.status != 0) throw std::runtime_error(program.string() + " failed: " + run.err);
+    return demonstration_in(lines_of(run.out));
+}
+
+// The interpreters to run a peer under: its CPython, and PyPy when it is here and can run it.
+std::vector<std::string_view> interpreters_of(const fs::path& peer) {
+    std::vector<std::string_view> interpreters{interpreter_for(peer)};
+    if (!std::string_view(WORKBOOK_PYPY3).empty() && runs_on_pypy(peer)) interpreters.push_back(WORKBOOK_PYPY3);
+    return interpreters;
 }
 
 }  // namespace
@@ -118,8 +151,11 @@ TEST_CASE("the talk's Python programs are found beside their chapters") {
     auto peers = python_peers();
     std::vector<std::string> names;
     for (const auto& peer : peers) names.push_back(peer.parent_path().filename().string() + "/" + peer.filename().string());
-    for (const char* expected : {"01_serial/serial.py", "04_threads/threads.py", "09_weightless/weightless.py",
-                                 "12_event_loop/event_loop.py", "13_deferreds/deferreds.py"}) {
+    for (const char* expected : {"01_serial/serial.py", "04_threads/threads.py", "06_trampoline/trampoline.py",
+                                 "07_co_trampoline/co_trampoline.py", "08_scheduler/scheduler.py",
+                                 "09_weightless/weightless.py", "10_delegation/delegation.py",
+                                 "11_greenlets/greenlets.py", "12_event_loop/event_loop.py",
+                                 "13_deferreds/deferreds.py"}) {
         CHECK(std::find(names.begin(), names.end(), expected) != names.end());
     }
 }
@@ -167,26 +203,61 @@ TEST_CASE("without --book a Python program counts the default book, made by work
     }
 }
 
-TEST_CASE("every Python program prints the talk's three lines, and says when it counted a prefix") {
+TEST_CASE("every Python program prints its chapter's demonstration and the talk's three lines, and says when it counted a prefix") {
     BookFile book{"default-10k", default_book(10'000)};
     const auto expected = workbook::reference_count(std::span(book.bytes).first(40));
     for (const auto& peer : python_peers()) {
-        INFO(peer.filename().string());
-        auto run = python(peer, {"--book", book.path.string(), "--limit", "40", "--runs", "2"});
-        CHECK(run.status == 0);
-        CHECK(run.err == "");
-        auto lines = lines_of(run.out);
-        REQUIRE(lines.size() == 4);
-        CHECK(lines[0].rfind("Count letters ", 0) == 0);
-        unsigned long long vowels = 0, consonants = 0, others = 0;
-        char end = 0;
-        REQUIRE(std::sscanf(lines[1].c_str(), "vowels=%llu consonants=%llu others=%llu%c", &vowels, &consonants,
-                            &others, &end) == 3);
-        CHECK(workbook::LetterTypes{vowels, consonants, others} == expected);
-        CHECK(lines[2].rfind("2 runs in ", 0) == 0);
-        CHECK(lines[2].ends_with(" seconds"));
-        CHECK(lines[3] == "(only the first 40 of 10000 events; --limit 0 counts them all)");
-        CHECK(run.out.back() == '\n');
+        const auto demonstration = chapter_demonstration(peer);
+        for (auto interpreter : interpreters_of(peer)) {
+            INFO(peer.filename().string(), " under ", interpreter);
+            auto run = python(peer, {"--book", book.path.string(), "--limit", "40", "--runs", "2"}, interpreter);
+            CHECK(run.status == 0);
+            CHECK(run.err == "");
+            auto all_lines = lines_of(run.out);
+            CHECK(demonstration_in(all_lines) == demonstration);  // the same as its C++ chapter's, or none
+            const std::vector<std::string> lines(all_lines.begin() + static_cast<std::ptrdiff_t>(demonstration.size()),
+                                                 all_lines.end());
+            REQUIRE(lines.size() == 4);
+            CHECK(lines[0].rfind("Count letters ", 0) == 0);
+            unsigned long long vowels = 0, consonants = 0, others = 0;
+            char end = 0;
+            REQUIRE(std::sscanf(lines[1].c_str(), "vowels=%llu consonants=%llu others=%llu%c", &vowels, &consonants,
+                                &others, &end) == 3);
+            CHECK(workbook::LetterTypes{vowels, consonants, others} == expected);
+            CHECK(lines[2].rfind("2 runs in ", 0) == 0);
+            CHECK(lines[2].ends_with(" seconds"));
+            CHECK(lines[3] == "(only the first 40 of 10000 events; --limit 0 counts them all)");
+            CHECK(run.out.back() == '\n');
+        }
+    }
+}
+
+TEST_CASE("the chapters that demonstrate the talk's example have Python peers that print it") {
+    // The check above compares each peer's demonstration with its chapter's; this one makes sure
+    // that comparison is not of two empty demonstrations for the chapters that have one.
+    for (const char* peer : {"06_trampoline/trampoline.py", "07_co_trampoline/co_trampoline.py",
+                             "10_delegation/delegation.py", "11_greenlets/greenlets.py"}) {
+        INFO(peer);
+        CHECK_FALSE(chapter_demonstration(fs::path(WORKBOOK_SOURCE_DIR) / "chapters" / peer).empty());
+    }
+}
+
+TEST_CASE("under PyPy too, every Python program not on a CPython-only library counts each book as the reference count does") {
+    if (std::string_view(WORKBOOK_PYPY3).empty()) {
+        MESSAGE("pypy3 is not installed: the Python programs are checked under CPython only");
+        return;
+    }
+    BookFile books[] = {{"256-values-x4", every_byte_value(4)}, {"default-16k-pypy", default_book(16 * 1024)}};
+    for (const auto& peer : python_peers()) {
+        if (!runs_on_pypy(peer)) continue;
+        for (const auto& book : books) {
+            auto run = python(peer, {"--book", book.path.string(), "--runs", "2", "--json"}, WORKBOOK_PYPY3);
+            INFO(peer.filename().string(), " on ", book.path.filename().string(), ": ", run.err);
+            REQUIRE(run.status == 0);
+            CHECK(run.out.find("\"interpreter\":\"PyPy ") != std::string::npos);
+            const auto events = field(run.out, "events");
+            CHECK(counts_in(run.out) == workbook::reference_count(std::span(book.bytes).first(events)));
+        }
     }
 }
 
