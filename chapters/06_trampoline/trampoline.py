@@ -18,13 +18,13 @@ from harness import Counter, LetterTypes, letters, main  # noqa: E402
 
 # [routines]
 def routine1():
-    print("A", end=" "); yield CR2  # noqa: E702
-    print("B", end=" "); yield CR2  # noqa: E702
+    print("A", end=" "); yield CR2
+    print("B", end=" "); yield CR2
 
 
 def routine2():
-    print("C", end=" "); yield CR1  # noqa: E702
-    print("D", end=" "); yield "DONE"  # noqa: E702
+    print("C", end=" "); yield CR1
+    print("D", end=" "); yield "DONE"
 
 
 def demonstrate():
@@ -32,7 +32,7 @@ def demonstrate():
     CR1, CR2 = routine1(), routine2()
     current = CR1
     while True:
-        if current == "DONE": break  # noqa: E701
+        if current == "DONE": break
         current = next(current)
     # Prints-> A C B D
 # [routines]
@@ -62,7 +62,7 @@ def count_on_trampoline(BOOK):
     READER, VOWEL, CONSONANT, OTHER = reader(), counter(vowel), counter(consonant), counter(other)
     current = READER
     while True:
-        if current == "DONE": break  # noqa: E701
+        if current == "DONE": break
         current = next(current)
     return LetterTypes(vowel, consonant, other)
 # [count_on_trampoline]

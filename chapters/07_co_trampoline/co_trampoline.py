@@ -20,13 +20,13 @@ from harness import Counter, LetterTypes, letters, main  # noqa: E402
 
 # [routines]
 def routine1(data):  # START routine passed data
-    print("A", data, end=" "); data = yield (R2, 'a')  # noqa: E702
-    print("B", data, end=" "); data = yield (R2, 'b')  # noqa: E702
+    print("A", data, end=" "); data = yield (R2, 'a')
+    print("B", data, end=" "); data = yield (R2, 'b')
 
 
 def routine2():
     data = yield  # Others primed with throwaway
-    print("C", data, end=" "); data = yield (R1, 'c')  # noqa: E702
+    print("C", data, end=" "); data = yield (R1, 'c')
     print("D", data, end=" ")
 
 
@@ -35,8 +35,8 @@ def demonstrate():
     R1, R2 = routine1('x'), routine2()
     (current, data), _ = next(R1), next(R2)
     while True:
-        try: current, data = current.send(data)  # noqa: E701
-        except StopIteration: break  # noqa: E701
+        try: current, data = current.send(data)
+        except StopIteration: break
     # Prints -> A x C a B c D b
 # [routines]
 
@@ -47,14 +47,14 @@ def co_trampoline(generators, start, init_data):
     for g in generators:
         if g is start:
             coroutine = g(init_data)
-            try: curr, data = next(coroutine)  # noqa: E701
-            except StopIteration: return  # noqa: E701  (it finished before its first transfer)
+            try: curr, data = next(coroutine)
+            except StopIteration: return  # it finished before its first transfer
         else:
-            coroutine = g(); next(coroutine)  # noqa: E702
+            coroutine = g(); next(coroutine)
         CRs[coroutine.__name__] = coroutine  # the start routine too, so that others can switch back
     while True:
-        try: curr, data = CRs[curr].send(data)  # noqa: E701
-        except StopIteration: break  # noqa: E701
+        try: curr, data = CRs[curr].send(data)
+        except StopIteration: break
 # [co_trampoline]
 
 

@@ -38,7 +38,7 @@ def thread_scheduler(generators):
                 consumer, data = t.send(data)
                 if consumer is not None:  # a thread with nothing to post
                     thread_data[consumer].append(data)
-        except StopIteration: break  # noqa: E701
+        except StopIteration: break
 # [thread_scheduler]
 
 

@@ -37,11 +37,11 @@ def ping_pong():
 def direct_coroutines():
     # The talk's "language similar to Python" with direct coroutines: routine1('x') needs no trampoline.
     def routine1(data):
-        print("A", data, end=" "); data = r2.switch('a')  # noqa: E702
-        print("B", data, end=" "); data = r2.switch('b')  # noqa: E702
+        print("A", data, end=" "); data = r2.switch('a')
+        print("B", data, end=" "); data = r2.switch('b')
 
     def routine2(data):
-        print("C", data, end=" "); data = r1.switch('c')  # noqa: E702
+        print("C", data, end=" "); data = r1.switch('c')
         print("D", data, end=" ")
 
     r1, r2 = greenlet(routine1), greenlet(routine2)
