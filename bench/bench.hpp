@@ -3,6 +3,7 @@
 // CSV, JSON, chart) and main.cpp (options).
 #pragma once
 
+#include "workbook/book.hpp"
 #include "workbook/counter_kinds.hpp"
 #include "workbook/runner.hpp"
 
@@ -125,8 +126,12 @@ struct PythonPeer {
 };
 std::vector<PythonPeer> python_peers(const std::filesystem::path& source_dir);
 
-// The interpreter to run `peer` with: `interpreter`, except that a peer on gevent or on Twisted
-// runs on the first python3 (that on PATH, then Debian's /usr/bin/python3) that can import them.
+// The interpreter to run `peer` with, found by trying: `interpreter` ("python3" or "pypy3") if the
+// peer runs on it (counts an empty book); for python3, else Debian's /usr/bin/python3 (the one with
+// python3-gevent, python3-greenlet...: python3 on PATH may be another build). Empty when none can,
+// and then `why` says what failed ("pypy3 cannot run it: ImportError: cannot import name ...").
+std::string runnable_interpreter(const PythonPeer& peer, const std::string& interpreter, std::string* why = nullptr);
+// The same, but `interpreter` itself when none can run the peer: its run then fails, saying why.
 std::string interpreter_for(const PythonPeer& peer, const std::string& interpreter);
 
 // Runs a Python peer on the book file `book_path` (a probe, then one process doing a warm-up run
@@ -258,5 +263,11 @@ void draw_slow_chart(const SlowResults& results, const std::filesystem::path& di
 // Runs gnuplot on `script` in `dir`; throws std::runtime_error when it fails.
 void run_gnuplot(const std::filesystem::path& dir, const std::string& script);
 std::string bound_rule_name(BoundRule rule);
+
+// ---- talk.cpp: `--talk`, the talk's own measurement: ten runs of the whole book by chapters 01 and
+// 09, in C++ and in their Python peers (python3, and pypy3 where installed), in the talk's form
+// beside its 2012 figures. `book_option` is --book as given (a file for the peers; otherwise the book
+// is written to `out`/book.txt). 0 measured, 1 a run failed or miscounted.
+int run_talk(const Book& book, const std::string& book_option, const std::filesystem::path& out, std::ostream& report);
 
 }  // namespace workbook::bench

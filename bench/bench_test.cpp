@@ -390,4 +390,92 @@ TEST_CASE("workbook-thread-waiters refuses zero waiters: one line on stderr, exi
     CHECK(run.status == 2);
     CHECK(run.out.empty());
     CHECK(lines_of(run.err).size() == 1);
+namespace {
+
+bool on_path(const std::string& program) {
+    return run_program("/bin/sh", {"-c", "command -v " + program}).status == 0;
+}
+
+std::size_t occurrences(const std::string& text, const std::string& part) {
+    std::size_t count = 0;
+    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+    return count;
+}
+
+}  // namespace
+
+TEST_CASE("bench --talk prints ten runs of chapters 01 and 09 in the talk's form, beside the talk's figures, each counted as the reference count does") {
+    Scratch scratch;
+    auto run = run_program(bench, {"--talk", "--book", scratch.book.string(), "--out", (scratch.dir / "out").string()});
+    INFO(run.out, run.err);
+    REQUIRE(run.status == 0);
+    CHECK(run.out.find("Ten runs in 44.092643 seconds\n") != std::string::npos);  // the talk's CPython
+    CHECK(run.out.find("Ten runs in 5.116044 seconds\n") != std::string::npos);   // the talk's PyPy
+    CHECK(run.out.find("The serial callout (chapter 01): Count letters with callout to counter object\n") !=
+          std::string::npos);
+    CHECK(run.out.find("The weightless dispatch (chapter 09): Count letters with weightless generator coroutines\n") !=
+          std::string::npos);
+    auto book = workbook::Book::open(scratch.book.string());
+    auto counts = workbook::reference_count(book.events());
+    const std::string counts_line = "  vowels=" + std::to_string(counts.vowels) + " consonants=" +
+                                    std::to_string(counts.consonants) + " others=" + std::to_string(counts.others) + "\n";
+    CHECK(occurrences(run.out, counts_line) == 2);  // every run is checked against it; one line per chapter
+    std::size_t cpp_runs = 0, cpython_runs = 0, pypy_runs = 0;
+    for (const auto& line : lines_of(run.out)) {
+        if (line.find(" Ten runs in ") == std::string::npos || line.find("the talk, 2012") != std::string::npos) continue;
+        CHECK(line.ends_with(" seconds"));
+        cpp_runs += line.rfind("  C++ (", 0) == 0;
+        cpython_runs += line.rfind("  CPython ", 0) == 0;
+        pypy_runs += line.rfind("  PyPy ", 0) == 0;
+    }
+    CHECK(cpp_runs == 2);
+    CHECK(cpython_runs == 2);  // python3 is a test prerequisite
+    CHECK(pypy_runs == (on_path("pypy3") ? 2u : 0u));
+    CHECK(run.out.find("  C++ : PyPy : CPython = 1 : ") != std::string::npos);
+    CHECK(run.out.find("(the talk's PyPy : CPython = 1 : 8.6") != std::string::npos);
+    CHECK(occurrences(run.out, "  target, C++ faster per event than CPython and PyPy: m") == 2);  // met or missed
+    CHECK_FALSE(fs::exists(scratch.dir / "out" / "book.txt"));  // a --book file is read as it is
+}
+
+TEST_CASE("bench --talk with --slow, --waiters, --python, --quick, --limit or --chapters is one line on stderr, exit status 2") {
+    for (std::vector<std::string> other : {std::vector<std::string>{"--slow"}, {"--waiters"}, {"--python"}, {"--quick"},
+                                           {"--limit", "100"}, {"--chapters", "9"}}) {
+        INFO(other[0]);
+        other.insert(other.begin(), "--talk");
+        auto run = run_program(bench, other);
+        CHECK(run.status == 2);
+        CHECK(run.out == "");
+        CHECK(run.err.rfind("workbook bench: --talk ", 0) == 0);
+        CHECK(std::count(run.err.begin(), run.err.end(), '\n') == 1);
+    }
+}
+
+TEST_CASE("bench --python gives each peer a row per interpreter that can import what it imports, with its ratio to that interpreter's chapter 01") {
+    Scratch scratch;
+    auto run = run_program(bench, {"--python", "--quick", "--chapters", "11,12", "--limit", "2000", "--no-micro",
+                                   "--no-chart", "--book", scratch.book.string(), "--out", scratch.dir.string()});
+    INFO(run.out, run.err);
+    REQUIRE(run.status == 0);
+    auto json = nlohmann::json::parse(read(scratch.dir / "bench.json"));
+    const bool pypy = on_path("pypy3");
+    std::vector<std::string> python_rows;
+    for (const auto& row : json["rows"]) {
+        const std::string implementation = row["implementation"];
+        if (implementation == "C++") continue;
+        INFO(row["label"].get<std::string>(), " ", implementation);
+        python_rows.push_back(std::to_string(row["chapter"].get<int>()) + " " + implementation.substr(0, implementation.find(' ')));
+        CHECK(row["error"] == "");
+        CHECK(row["ratio_to_01"].is_number());  // chapter 11's and 12's CPython (Debian's) beside chapter 01's
+        CHECK(row["cpp_over_python"].is_number());
+        CHECK((row["target_status"] == "met" || row["target_status"] == "missed"));
+    }
+    std::sort(python_rows.begin(), python_rows.end());
+    std::vector<std::string> expected{"1 CPython", "11 CPython", "12 CPython"};
+    if (pypy) expected = {"1 CPython", "1 PyPy", "11 CPython", "11 PyPy", "12 CPython"};
+    CHECK(python_rows == expected);
+    if (pypy) {
+        // gevent is built for CPython only: chapter 12's peer says why it has no PyPy row.
+        const auto notes = json["notes"].dump();
+        CHECK(notes.find("12 event_loop.py has no pypy3 row: pypy3 cannot run it: ImportError: ") != std::string::npos);
+    }
 }

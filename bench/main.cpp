@@ -30,6 +30,7 @@ struct Options {
     bool slow = false;
     bool waiters = false;
     bool python = false;
+    bool talk = false;
     bool no_micro = false;
     bool no_chart = false;
     std::string book;
@@ -81,6 +82,10 @@ void declare(CLI::App& app, Options& options) {
                  "add the talk's Python programs (chapters/*/*.py) with python3 and, where\n"
                  "installed, pypy3, and the ratio C++ / Python; with --slow, chapters 12 and 13's\n"
                  "peers (gevent, Twisted) against the same servers as the C++ rows");
+    app.add_flag("--talk", options.talk,
+                 "the talk's own measurement: ten runs of the whole book by the serial callout (chapter 01)\n"
+                 "and the weightless dispatch (chapter 09), in C++, CPython and PyPy, beside the talk's 2012\n"
+                 "figures; prints only, writes nothing");
     app.add_flag("--no-micro", options.no_micro, "skip the microbenchmarks (workbook-microbench, Google Benchmark)");
     app.add_flag("--no-chart", options.no_chart, "do not draw the chart (no gnuplot needed)");
     app.add_option("--out", options.out,
@@ -249,6 +254,12 @@ int main(int argc, char** argv) {
     Options options;
     declare(app, options);
     if (auto status = workbook::handle_command_line(app, argc, argv)) return *status;
+    if (options.talk && (options.slow || options.waiters || options.python || options.quick || options.limit != 0 ||
+                         !options.chapters.empty())) {
+        std::cerr << "workbook bench: --talk runs the talk's measurement alone, ten runs of the whole book: "
+                     "it takes --book (and --out), not --slow, --waiters, --python, --quick, --limit or --chapters\n";
+        return 2;
+    }
     if (options.waiters && (options.slow || options.python || options.quick || !options.chapters.empty())) {
         std::cerr << "workbook bench: --waiters measures every mechanism, with the same wait; run it without "
                      "--slow, --python, --quick and --chapters\n";
@@ -262,7 +273,7 @@ int main(int argc, char** argv) {
         }
     }
     if (!options.chapters.empty() && !options.chapters.count(1)) say("chapter 01 is measured too: the ratios need it");
-    if (!options.no_chart && bench::find_on_path("gnuplot").empty()) {
+    if (!options.no_chart && !options.talk && bench::find_on_path("gnuplot").empty()) {
         std::cerr << "workbook bench: gnuplot is not installed, so the chart cannot be drawn; install gnuplot-nox "
                      "(./workbook bench does), or pass --no-chart\n";
         return 2;
@@ -285,6 +296,7 @@ int main(int argc, char** argv) {
 
     if (options.slow) return run_slow(options, chapters, *book, out);
     if (options.waiters) return run_waiters(options, out);
+    if (options.talk) return bench::run_talk(*book, options.book, out, std::cout);
 
     bench::Budget budget = options.quick ? bench::Budget::quick() : bench::Budget::standard();
     budget.limit = options.limit;
@@ -341,6 +353,14 @@ int main(int argc, char** argv) {
         int python_index = 0;
         for (const auto& interpreter : interpreters) {
             for (const auto& peer : peers) {
+                std::string why;
+                if (interpreter != "python3" && bench::runnable_interpreter(peer, interpreter, &why).empty()) {
+                    // gevent, uvloop, hiredis: libraries with parts built for CPython only.
+                    results.notes.push_back(std::to_string(peer.chapter) + " " + peer.path.filename().string() +
+                                            " has no " + interpreter + " row: " + why);
+                    say(results.notes.back());
+                    continue;
+                }
                 bool takes_batch = false;
                 results.rows.push_back(
                     bench::measure_python(peer, interpreter, 0, book_path, book->events(), budget, &takes_batch));

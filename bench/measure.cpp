@@ -13,6 +13,7 @@
 #include <ctime>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <sys/utsname.h>
@@ -227,21 +228,37 @@ std::vector<PythonPeer> python_peers(const std::filesystem::path& source_dir) {
     return peers;
 }
 
-// A peer on gevent (chapter 12's) or on Twisted (chapter 13's) runs with CPython on the first
-// python3 that imports what it needs, Debian's own when the one on PATH (pyenv's, say) has no
-// python3-gevent or python3-twisted.
-std::string interpreter_for(const PythonPeer& peer, const std::string& interpreter) {
-    std::ifstream source(peer.path);
-    const std::string text{std::istreambuf_iterator<char>(source), std::istreambuf_iterator<char>()};
-    if (interpreter != "python3") return interpreter;
-    const char* needs = text.find("\nfrom gevent import") != std::string::npos    ? "import gevent, redis"
-                        : text.find("\nfrom twisted.") != std::string::npos ? "import twisted, hiredis"
-                                                                               : nullptr;
-    if (needs == nullptr) return interpreter;
-    for (const char* candidate : {"python3", "/usr/bin/python3"}) {
-        if (support::run_program(candidate, {"-c", needs}).status == 0) return candidate;
+std::string runnable_interpreter(const PythonPeer& peer, const std::string& interpreter, std::string* why) {
+    // Tried once per peer and interpreter: the bench asks again for each row.
+    static std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> tried;
+    auto& [found, failure] = tried[{peer.path.string(), interpreter}];
+    if (found.empty() && failure.empty()) {
+        std::vector<std::string> candidates{interpreter};
+        if (interpreter == "python3") candidates.emplace_back("/usr/bin/python3");  // Debian's, with its packages
+        for (const auto& candidate : candidates) {
+            // Importing is not enough: Debian's pypy3 imports gevent's Python part from CPython's
+            // packages, then fails on its C part. Counting an empty book proves the whole peer runs.
+            support::ProgramRun run =
+                support::run_program(candidate, {peer.path.string(), "--book", "/dev/null", "--runs", "1", "--json"});
+            if (run.status == 0) {
+                found = candidate;
+                break;
+            }
+            if (failure.empty()) {
+                // The last line says what is missing: "ImportError: cannot import name '_corecffi' ...".
+                std::string err = run.err;
+                while (!err.empty() && err.back() == '\n') err.pop_back();
+                failure = candidate + " cannot run it: " + err.substr(err.rfind('\n') + 1);
+            }
+        }
     }
-    return interpreter;  // its run fails, and the row says why
+    if (found.empty() && why != nullptr) *why = failure;
+    return found;
+}
+
+std::string interpreter_for(const PythonPeer& peer, const std::string& interpreter) {
+    std::string found = runnable_interpreter(peer, interpreter);
+    return found.empty() ? interpreter : found;  // its run fails, and the row says why
 }
 
 Row measure_python(const PythonPeer& peer, const std::string& interpreter_asked, std::size_t batch,

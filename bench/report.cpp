@@ -112,6 +112,18 @@ void evaluate(Results& results) {
         // Each implementation against its own chapter 01: the talk's claim that the weightless
         // generator beats the callout "on CPython anyway" is a ratio within CPython.
         const Row* first = find_row(results.rows, 1, 0, row.implementation);
+        if (first == nullptr && row.python) {
+            // A peer on Debian's python3 (for its greenlet, gevent...) beside chapter 01 on another
+            // CPython build: the same interpreter, another version.
+            const std::string family = row.implementation.substr(0, row.implementation.find(' '));
+            for (const Row& other : results.rows) {
+                if (other.ok() && other.python && other.chapter == 1 && other.batch == 0 &&
+                    other.implementation.rfind(family + " ", 0) == 0) {
+                    first = &other;
+                    break;
+                }
+            }
+        }
         if (first != nullptr) row.ratio_to_01 = row.ns_per_event() / first->ns_per_event();
         if (auto limit = chapter_target(row)) {
             row.target = "<= " + number(*limit, 2) + "x 01";

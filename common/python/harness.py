@@ -115,6 +115,13 @@ def _number(counter):
     return counter if isinstance(counter, int) else int(repr(counter))
 
 
+def _interpreter():
+    """'CPython 3.11.7', or 'PyPy 7.3.11': PyPy by its own version, not the Python it implements."""
+    if platform.python_implementation() == 'PyPy':
+        return 'PyPy %d.%d.%d' % sys.pypy_version_info[:3]
+    return '%s %s' % (platform.python_implementation(), platform.python_version())
+
+
 def main(chapter, title, mechanism, count, default_runs=10, default_limit=0, takes_batch=False, options=None,
          demonstrate=None):
     """A chapter's whole program: parse the options, load the book, run `count`, print.
@@ -194,7 +201,7 @@ def main(chapter, title, mechanism, count, default_runs=10, default_limit=0, tak
             'runs': options.runs, 'seconds': seconds, 'run_seconds': run_seconds,
             'ns_per_event': seconds * 1e9 / (len(events) * options.runs) if events else 0.0,
             'vowels': vowels, 'consonants': consonants, 'others': others,
-            'interpreter': '%s %s' % (platform.python_implementation(), platform.python_version()),
+            'interpreter': _interpreter(),
             **{key: value for key, value in [('counter', getattr(options, 'counter', None)),
                                              ('in_flight', getattr(options, 'in_flight', None))] if value is not None},
         }, separators=(',', ':')))
