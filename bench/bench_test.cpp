@@ -390,6 +390,8 @@ TEST_CASE("workbook-thread-waiters refuses zero waiters: one line on stderr, exi
     CHECK(run.status == 2);
     CHECK(run.out.empty());
     CHECK(lines_of(run.err).size() == 1);
+}
+
 namespace {
 
 bool on_path(const std::string& program) {
