@@ -156,14 +156,12 @@ public:
 /// coroutine's frame; it is also a Future<T> of what the coroutine returns.
 ///
 /// \code
-/// workbook::Task<int> answer() {
-///     co_await workbook::sleep(std::chrono::microseconds(100));
-///     co_return 42;
-/// }
-/// workbook::Task<int> twice() { co_return 2 * co_await answer(); }
-///
 /// workbook::EventLoop loop;
-/// std::printf("%d\n", workbook::run(loop, twice));  // 84
+/// const int answer = workbook::run(loop, []() -> workbook::Task<int> {
+///     co_await workbook::sleep(std::chrono::microseconds(100));  // the loop runs other tasks meanwhile
+///     co_return 42;
+/// });
+/// std::printf("%d\n", answer);  // 42
 /// \endcode
 template <typename T>
 class [[nodiscard]] Task : public Future<T> {
