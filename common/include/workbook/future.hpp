@@ -270,7 +270,7 @@ public:
     /// \endcond
 
 protected:
-    std::shared_ptr<detail::FutureState<T>> state_;
+    std::shared_ptr<detail::FutureState<T>> state_;  ///< the shared state, the result and the callbacks
 };
 
 }  // namespace workbook
