@@ -142,7 +142,7 @@ void evaluate_slow(SlowResults& results) {
         } else if (is_wait(counter, 1000) && row.chapter == 12 && row.in_flight == 1000 && serial != nullptr) {
             judge(row, ">= 20x 01 and >= 50% of its rate at wait 0",
                   row.rate() >= 20 * serial->rate() && row.rate() >= 0.5 * rate0, cores);
-        } else if (is_wait(counter, 1000) && row.chapter == 13 && row.in_flight == 1000 && serial != nullptr) {
+        } else if (is_wait(counter, 1000) && (row.chapter == 13 || row.chapter == 14) && row.in_flight == 1000 && serial != nullptr) {
             judge(row, ">= 20x 01", row.rate() >= 20 * serial->rate(), cores);
         } else if (is_wait(counter, 0) && peer != nullptr) {
             judge(row, ">= 3x " + peer_text, row.rate() >= 3 * peer->rate(), cores);

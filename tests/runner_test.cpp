@@ -124,7 +124,7 @@ TEST_CASE("a chapter's command line has only the options it takes") {
     CHECK(usage_error({"--variant", "fiber"}, &fake) == "not expected: --variant fiber");
     CHECK(usage_error({"--in-flight", "8"}, &fake) ==
           "--in-flight: 99_fake makes one counter call at a time, as its step of the talk does, so it cannot keep 8 waiting "
-          "(only 02_processes, 12_event_loop, 13_deferreds take --in-flight)");
+          "(only 02_processes, 12_event_loop, 13_deferreds, 14_async_await take --in-flight)");
     CHECK(parse({"--in-flight", "1"}, &fake).in_flight == 1);  // one at a time is what it does anyway
     CHECK(usage_error({"--in-flight", "x"}, &fake) == "--in-flight: x is not a whole number from 1 to 1000000");
     CHECK(parse({"--batch", "64", "--variant", "ucontext"}).batch == 64);

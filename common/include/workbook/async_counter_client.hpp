@@ -76,6 +76,8 @@ public:
     /// Requests sent or queued whose reply has not arrived.
     std::size_t in_flight() const noexcept { return pending_.size(); }
 
+    /// The loop it runs on.
+    EventLoop& loop() const noexcept { return loop_; }
     /// As given, e.g. "Redis": the start of every error message.
     const std::string& server_name() const noexcept { return name_; }
     const std::string& socket_path() const noexcept { return path_; }  ///< where it connected

@@ -69,7 +69,7 @@ public:
 /// assert(two_ways.count_for() == chapter.count && two_ways.count_for("spawn") == nullptr);
 /// \endcode
 struct Chapter {
-    int number;                  ///< 1 to 13, the talk's order
+    int number;                  ///< 1 to 14, the talk's order (and what came after it)
     std::string_view slug;       ///< the folder name, e.g. `01_serial`
     std::string_view title;      ///< first output line, in the talk's words
     std::string_view mechanism;  ///< a few words for tables, e.g. `call through std::function`
