@@ -227,15 +227,16 @@ std::vector<PythonPeer> python_peers(const std::filesystem::path& source_dir) {
     return peers;
 }
 
-// A peer on gevent (chapter 12's) or on Twisted (chapter 13's) runs with CPython on the first
-// python3 that imports what it needs, Debian's own when the one on PATH (pyenv's, say) has no
-// python3-gevent or python3-twisted.
+// A peer on gevent (chapter 12's), on Twisted (chapter 13's) or on asyncio with uvloop (chapter
+// 14's) runs with CPython on the first python3 that imports what it needs, Debian's own when the
+// one on PATH (pyenv's, say) has no python3-gevent, python3-twisted or python3-uvloop.
 std::string interpreter_for(const PythonPeer& peer, const std::string& interpreter) {
     std::ifstream source(peer.path);
     const std::string text{std::istreambuf_iterator<char>(source), std::istreambuf_iterator<char>()};
     if (interpreter != "python3") return interpreter;
     const char* needs = text.find("\nfrom gevent import") != std::string::npos    ? "import gevent, redis"
                         : text.find("\nfrom twisted.") != std::string::npos ? "import twisted, hiredis"
+                        : text.find("\nimport redis.asyncio") != std::string::npos ? "import redis.asyncio, uvloop"
                                                                                : nullptr;
     if (needs == nullptr) return interpreter;
     for (const char* candidate : {"python3", "/usr/bin/python3"}) {

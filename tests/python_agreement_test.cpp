@@ -29,7 +29,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // The interpreter a peer needs: the one that has gevent for a peer on gevent, the one that has
-// Twisted for a peer on Twisted (both Debian's, for its own python3), python3 for the others.
+// Twisted for a peer on Twisted, the one that has redis.asyncio and uvloop for a peer on asyncio
+// (all Debian's, for its own python3), python3 for the others.
 // Empty when no interpreter here has what the peer imports.
 std::string_view interpreter_for(const fs::path& peer) {
     std::ifstream source(peer);
@@ -41,6 +42,7 @@ std::string_view interpreter_for(const fs::path& peer) {
     };
     if (imports("gevent")) return WORKBOOK_PYTHON3_GEVENT;
     if (imports("twisted")) return WORKBOOK_PYTHON3_TWISTED;
+    if (imports("redis.asyncio")) return WORKBOOK_PYTHON3_ASYNCIO;
     return WORKBOOK_PYTHON3;
 }
 
@@ -119,7 +121,8 @@ TEST_CASE("the talk's Python programs are found beside their chapters") {
     std::vector<std::string> names;
     for (const auto& peer : peers) names.push_back(peer.parent_path().filename().string() + "/" + peer.filename().string());
     for (const char* expected : {"01_serial/serial.py", "04_threads/threads.py", "09_weightless/weightless.py",
-                                 "12_event_loop/event_loop.py", "13_deferreds/deferreds.py"}) {
+                                 "12_event_loop/event_loop.py", "13_deferreds/deferreds.py",
+                                 "14_async_await/async_await.py"}) {
         CHECK(std::find(names.begin(), names.end(), expected) != names.end());
     }
 }
@@ -260,11 +263,11 @@ TEST_CASE("chapter 13's peer on Twisted counts with its Deferreds, chained or in
     }
 }
 
-TEST_CASE("chapters 12 and 13's peers count on a server already listening at --socket, as the bench runs them") {
+TEST_CASE("chapters 12, 13 and 14's peers count on a server already listening at --socket, as the bench runs them") {
     BookFile book{"256-values-x2", every_byte_value(2)};
     const auto expected = workbook::reference_count(std::span(book.bytes));
     workbook::PrivateServer service = workbook::PrivateServer::counter_service(std::chrono::microseconds(0), WORKBOOK_COUNTER_SERVICE);
-    for (const char* peer : {"12_event_loop/event_loop.py", "13_deferreds/deferreds.py"}) {
+    for (const char* peer : {"12_event_loop/event_loop.py", "13_deferreds/deferreds.py", "14_async_await/async_await.py"}) {
         const fs::path path = fs::path(WORKBOOK_SOURCE_DIR) / "chapters" / peer;
         if (interpreter_for(path).empty() && std::getenv("CI") == nullptr) continue;
         INFO(peer);
@@ -278,5 +281,17 @@ TEST_CASE("chapters 12 and 13's peers count on a server already listening at --s
         CHECK(missing.status == 1);
         CHECK(missing.err.rfind(path.filename().string() + ": cannot reach the counter service at ", 0) == 0);
         CHECK(std::count(missing.err.begin(), missing.err.end(), '\n') == 1);
+    }
+}
+
+TEST_CASE("chapter 14's peer counts with its tasks, on asyncio's loop and on uvloop's, on local counters and on the counter service") {
+    const fs::path peer = fs::path(WORKBOOK_SOURCE_DIR) / "chapters" / "14_async_await" / "async_await.py";
+    if (std::string_view(WORKBOOK_PYTHON3_ASYNCIO).empty() && std::getenv("CI") == nullptr) {
+        MESSAGE("no python3 here has redis.asyncio and uvloop (python3-redis, python3-uvloop): skipped");
+        return;
+    }
+    for (const char* loop : {"asyncio", "uvloop"}) {
+        INFO("--loop ", loop);
+        check_in_flight_peer(peer, {"--loop", loop});
     }
 }
