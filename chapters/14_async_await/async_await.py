@@ -157,6 +157,12 @@ def declare_options(parser):
                 held = tuple(int(loop.run_until_complete(server.client.get(key)) or 0) for key in keys)
             except redis.RedisError as error:
                 raise RuntimeError('%s: %s' % (server.name, error)) from None
+            except AttributeError as error:
+                # redis-py 4.3's asyncio client words a failed read with the server's host, which a
+                # Unix socket's connection has not: the error it was reporting is the one to say.
+                if not isinstance(error.__context__, (OSError, redis.RedisError)):
+                    raise
+                raise RuntimeError('%s: %s' % (server.name, error.__context__)) from None
             if held != tuple(counter.count for counter in counts):
                 raise RuntimeError('%s counted %s, the tasks %s' % (server.name, held, counts))
             return counts
