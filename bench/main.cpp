@@ -79,8 +79,8 @@ void declare(CLI::App& app, Options& options) {
         ->transform(workbook::whole_number(1));
     app.add_flag("--python", options.python,
                  "add the talk's Python programs (chapters/*/*.py) with python3 and, where\n"
-                 "installed, pypy3, and the ratio C++ / Python; with --slow, chapters 12 and 13's\n"
-                 "peers (gevent, Twisted) against the same servers as the C++ rows");
+                 "installed, pypy3, and the ratio C++ / Python; with --slow, chapters 12, 13 and\n"
+                 "14's peers (gevent, Twisted, asyncio) against the same servers as the C++ rows");
     app.add_flag("--no-micro", options.no_micro, "skip the microbenchmarks (workbook-microbench, Google Benchmark)");
     app.add_flag("--no-chart", options.no_chart, "do not draw the chart (no gnuplot needed)");
     app.add_option("--out", options.out,
@@ -167,7 +167,7 @@ int run_slow(const Options& options, const std::vector<const workbook::Chapter*>
             "): timings will be noisy");
     }
     say("measuring every mechanism against slow counters on " + book.name() + (options.quick ? ", quick" : ""));
-    bench::SlowPython python;  // --python: chapters 12 and 13's peers, on the same servers
+    bench::SlowPython python;  // --python: chapters 12, 13 and 14's peers, on the same servers
     if (options.python) python = {bench::python_peers(WORKBOOK_SOURCE_DIR), out / "book.txt"};
     bench::SlowResults results;
     try {

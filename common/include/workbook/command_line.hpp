@@ -127,7 +127,7 @@ std::optional<int> handle_command_line(CLI::App& app, int argc, const char* cons
 namespace detail {
 // The chapters that take `--in-flight` (Chapter::takes_in_flight), named in the error of those that
 // do not; the command-line tests check it against the registered chapters.
-inline constexpr std::string_view chapters_taking_in_flight = "02_processes, 12_event_loop, 13_deferreds";
+inline constexpr std::string_view chapters_taking_in_flight = "02_processes, 12_event_loop, 13_deferreds, 14_async_await";
 // `09_weightless makes one counter call at a time, as its step of the talk does, so it cannot keep 8
 // waiting (only 02_processes, 12_event_loop, 13_deferreds take --in-flight)`: the check of --in-flight in a chapter that does not take it, and the runner's.
 std::string no_in_flight(const Chapter& chapter, std::string_view n);
