@@ -141,13 +141,15 @@ public:
     }
 
     // Fails every waiting call when no reply has come within timeouts.reply while calls wait
-    // (measured from the last reply, or from the first call made while none waited).
+    // (measured from the last reply or the last request written, whichever came later: a context
+    // too busy to write its requests does not count its own delay as the server's).
     awaitable<void> watch_replies() {
         for (;;) {
-            timer_.expires_at((waiting_.empty() ? Clock::now() : last_progress_) + timeouts_.reply);
+            timer_.expires_at((waiting_.empty() || flush_posted_ ? Clock::now() : last_progress_) + timeouts_.reply);
             std::error_code error;
             co_await timer_.async_wait(asio::redirect_error(use_awaitable, error));
             if (closed_) co_return;
+            if (flush_posted_) continue;  // the requests are not written yet: the server's silence has not begun
             if (!waiting_.empty() && Clock::now() - last_progress_ >= timeouts_.reply) {
                 fail(name_ + " did not answer INCR within " + std::to_string(timeouts_.reply.count()) + " ms");
                 co_return;
@@ -190,6 +192,7 @@ private:
             writing_ = false;
             sending_.clear();
             if (closed_) return;
+            last_progress_ = Clock::now();  // the server has the requests: its silence counts from here
             if (error) {
                 fail(error == asio::error::broken_pipe || error == asio::error::connection_reset
                          ? name_ + " closed the connection (during INCR)"
@@ -245,7 +248,7 @@ private:
     bool flush_posted_ = false, writing_ = false;
     bool connected_ = false, connect_timed_out_ = false, closed_ = false;
     std::deque<std::unique_ptr<WaitingCall>> waiting_;
-    Clock::time_point last_progress_{};
+    Clock::time_point last_progress_{};  // the last reply, or the last request written
     std::exception_ptr failure_;
 };
 
