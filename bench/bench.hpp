@@ -240,8 +240,8 @@ struct SlowResults {
 // Called after each row, for progress.
 using SlowProgress = void (*)(const SlowRow& row, int index, int total);
 
-// The Python peers to run beside the C++ rows (`--slow --python`): each peer of chapters 12 and 13
-// among `peers`, at 100 in flight, at wait 0, at 10 ms and against Redis, on the bench's own
+// The Python peers to run beside the C++ rows (`--slow --python`): each peer of chapters 12, 13
+// and 14 among `peers`, at 100 in flight, at wait 0, at 10 ms and against Redis, on the bench's own
 // servers (the peer's --socket). `book_file` holds the book's bytes for them.
 struct SlowPython {
     std::vector<PythonPeer> peers;

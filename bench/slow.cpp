@@ -310,15 +310,15 @@ SlowResults measure_slow(const std::vector<const Chapter*>& chapters, Events boo
     }
     const bool quick = budget.seconds_per_run < 1;
     const auto counters = slow_counters();
-    // The Python peers of chapters 12 and 13 that were asked for, each with its interpreter.
+    // The Python peers of chapters 12, 13 and 14 that were asked for, each with its interpreter.
     std::vector<std::pair<PythonPeer, std::string>> peers;
     for (const PythonPeer& peer : python.peers) {
         const bool chosen = std::any_of(chapters.begin(), chapters.end(), [&](const Chapter* c) { return c->number == peer.chapter; });
-        if (chosen && (peer.chapter == 12 || peer.chapter == 13)) peers.emplace_back(peer, interpreter_for(peer, "python3"));
+        if (chosen && (peer.chapter == 12 || peer.chapter == 13 || peer.chapter == 14)) peers.emplace_back(peer, interpreter_for(peer, "python3"));
     }
     if (!peers.empty()) write_book_file(python.book_file, book);
     if (!python.peers.empty() && peers.empty()) {
-        results.notes.push_back("--python: only chapters 12 and 13 have Python peers for slow counters, and neither was chosen");
+        results.notes.push_back("--python: only chapters 12, 13 and 14 have Python peers for slow counters, and none was chosen");
     }
     const auto python_columns = std::count_if(counters.begin(), counters.end(), python_column);
     const int total = static_cast<int>(lines.size() * counters.size() + peers.size() * static_cast<std::size_t>(python_columns));

@@ -393,7 +393,8 @@ TEST_CASE("a Python peer killed by SIGKILL mid-run leaves no server, socket or p
     ::setenv("WORKBOOK_COUNTER_SERVICE", WORKBOOK_BIN_DIR "/workbook-counter-service", 1);
     const std::string source = WORKBOOK_SOURCE_DIR "/chapters/";
     const std::pair<std::string, std::string> peers[] = {{WORKBOOK_PYTHON3_GEVENT, source + "12_event_loop/event_loop.py"},
-                                                         {WORKBOOK_PYTHON3_TWISTED, source + "13_deferreds/deferreds.py"}};
+                                                         {WORKBOOK_PYTHON3_TWISTED, source + "13_deferreds/deferreds.py"},
+                                                         {WORKBOOK_PYTHON3_ASYNCIO, source + "14_async_await/async_await.py"}};
     Subreaper subreaper;
     for (const auto& entry : peers) {
         const std::string& python = entry.first;  // not a structured binding: INFO captures it

@@ -38,12 +38,14 @@ bool imports(const fs::path& peer, const std::string& module) {
 }
 
 // The interpreter a peer needs: the one that has gevent for a peer on gevent, the one that has
-// Twisted for a peer on Twisted, the one that has greenlet for a peer on greenlet (all Debian's,
+// Twisted for a peer on Twisted, the one that has redis.asyncio and uvloop for a peer on asyncio,
+// the one that has greenlet for a peer on greenlet (all Debian's,
 // for its own python3), python3 for the others. Empty when no interpreter here has what the peer
 // imports.
 std::string_view interpreter_for(const fs::path& peer) {
     if (imports(peer, "gevent")) return WORKBOOK_PYTHON3_GEVENT;
     if (imports(peer, "twisted")) return WORKBOOK_PYTHON3_TWISTED;
+    if (imports(peer, "redis.asyncio")) return WORKBOOK_PYTHON3_ASYNCIO;
     if (imports(peer, "greenlet")) return WORKBOOK_PYTHON3_GREENLET;
     return WORKBOOK_PYTHON3;
 }
@@ -155,7 +157,7 @@ TEST_CASE("the talk's Python programs are found beside their chapters") {
                                  "07_co_trampoline/co_trampoline.py", "08_scheduler/scheduler.py",
                                  "09_weightless/weightless.py", "10_delegation/delegation.py",
                                  "11_greenlets/greenlets.py", "12_event_loop/event_loop.py",
-                                 "13_deferreds/deferreds.py"}) {
+                                 "13_deferreds/deferreds.py", "14_async_await/async_await.py"}) {
         CHECK(std::find(names.begin(), names.end(), expected) != names.end());
     }
 }
@@ -331,11 +333,11 @@ TEST_CASE("chapter 13's peer on Twisted counts with its Deferreds, chained or in
     }
 }
 
-TEST_CASE("chapters 12 and 13's peers count on a server already listening at --socket, as the bench runs them") {
+TEST_CASE("chapters 12, 13 and 14's peers count on a server already listening at --socket, as the bench runs them") {
     BookFile book{"256-values-x2", every_byte_value(2)};
     const auto expected = workbook::reference_count(std::span(book.bytes));
     workbook::PrivateServer service = workbook::PrivateServer::counter_service(std::chrono::microseconds(0), WORKBOOK_COUNTER_SERVICE);
-    for (const char* peer : {"12_event_loop/event_loop.py", "13_deferreds/deferreds.py"}) {
+    for (const char* peer : {"12_event_loop/event_loop.py", "13_deferreds/deferreds.py", "14_async_await/async_await.py"}) {
         const fs::path path = fs::path(WORKBOOK_SOURCE_DIR) / "chapters" / peer;
         if (interpreter_for(path).empty() && std::getenv("CI") == nullptr) continue;
         INFO(peer);
@@ -349,5 +351,17 @@ TEST_CASE("chapters 12 and 13's peers count on a server already listening at --s
         CHECK(missing.status == 1);
         CHECK(missing.err.rfind(path.filename().string() + ": cannot reach the counter service at ", 0) == 0);
         CHECK(std::count(missing.err.begin(), missing.err.end(), '\n') == 1);
+    }
+}
+
+TEST_CASE("chapter 14's peer counts with its tasks, on asyncio's loop and on uvloop's, on local counters and on the counter service") {
+    const fs::path peer = fs::path(WORKBOOK_SOURCE_DIR) / "chapters" / "14_async_await" / "async_await.py";
+    if (std::string_view(WORKBOOK_PYTHON3_ASYNCIO).empty() && std::getenv("CI") == nullptr) {
+        MESSAGE("no python3 here has redis.asyncio and uvloop (python3-redis, python3-uvloop): skipped");
+        return;
+    }
+    for (const char* loop : {"asyncio", "uvloop"}) {
+        INFO("--loop ", loop);
+        check_in_flight_peer(peer, {"--loop", loop});
     }
 }

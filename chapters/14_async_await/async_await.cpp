@@ -24,8 +24,7 @@
 #include "workbook/future_incr.hpp"
 #include "workbook/task.hpp"
 
-// The variant on standalone Asio, beside this hand-written loop, is declared here once it is in:
-// #include "asio_variant.hpp"
+#include "asio_variant.hpp"  // the same program on standalone Asio, beside this hand-written loop
 
 #include <algorithm>
 #include <array>
@@ -116,17 +115,14 @@ extern const Chapter chapter{
     .slug = "14_async_await",
     .title = "Count letters with async/await tasks on an event loop",
     .mechanism = "coroutine tasks awaiting futures on an event loop (asyncio)",
-    // One way to count until the variant on standalone Asio is in: a chapter has one count
-    // function, or two or more named variants. With it, this line becomes
-    //     .variants = {
-    //         {"tasks", count_tasks, "Tasks on the workbook's EventLoop: each awaits its counter call's Future, as asyncio's tasks do"},
-    //         {"asio", count_with_asio, "..."},
-    //     },
-    // ("tasks" first: the default).
-    .count = count_tasks,
     .default_runs = 3,
     .takes_in_flight = true,
     .default_in_flight = 100,
+    .variants = {
+        {"tasks", count_tasks, "Tasks on the workbook's EventLoop: each awaits its counter call's Future, as asyncio's tasks do"},
+        {"asio", [](Events book, const Settings& settings) { return count_with_asio(book, settings); },
+         "standalone Asio: co_spawn'd awaitables co_await each reply on Asio's own socket and io_context"},
+    },
 };
 
 }  // namespace workbook::chapter14
