@@ -101,8 +101,65 @@ template <typename S>
 using SendParameter = std::conditional_t<std::is_void_v<S>, NoSend, S>;
 template <typename R>
 using ConstResult = std::add_lvalue_reference_t<std::conditional_t<std::is_void_v<R>, void, const R>>;
+
+// Small trivially copyable values travel by value through the root's slots, not by pointer: the
+// caller and the frame then meet at one known address, and a send costs one store and one load
+// instead of a pointer's store and load and then the value's.
+template <typename T>
+consteval bool travels_by_value() {
+    if constexpr (std::is_void_v<T>) return false;
+    else return std::is_trivially_copyable_v<T> && sizeof(T) <= 2 * sizeof(void*);
+}
+template <typename T>
+inline constexpr bool by_value = travels_by_value<T>();
+
+// What send() passes to the pending co_yield; get() is null when nothing is (next(), a throw).
+template <typename S, bool = by_value<S>>
+class SendSlot {
+public:
+    void offer(S& value) noexcept { sent_ = std::addressof(value); }
+    void clear() noexcept { sent_ = nullptr; }
+    S* get() const noexcept { return sent_; }
+
+private:
+    S* sent_ = nullptr;
+};
 template <typename S>
-using SendSlot = std::conditional_t<std::is_void_v<S>, NoSend, S*>;
+class SendSlot<S, true> {
+public:
+    void offer(const S& value) noexcept {
+        std::construct_at(&slot_.value, value);
+        present_ = true;
+    }
+    void clear() noexcept { present_ = false; }
+    S* get() noexcept { return present_ ? &slot_.value : nullptr; }
+
+private:
+    union Slot {
+        Slot() noexcept : none() {}
+        char none;
+        S value;
+    } slot_;
+    bool present_ = false;
+};
+template <>
+class SendSlot<void, false> {};
+
+// Where a by-value yielded object is copied for the caller (nothing, for the others: the caller
+// reads them in the leaf's frame).
+template <typename Y, bool = by_value<Y>>
+struct YieldSlot {
+    Y* keep(Y& value) noexcept { return std::addressof(value); }
+};
+template <typename Y>
+struct YieldSlot<Y, true> {
+    Y* keep(const Y& value) noexcept { return std::construct_at(&slot_.value, value); }
+    union Slot {
+        Slot() noexcept : none() {}
+        char none;
+        Y value;
+    } slot_;
+};
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void fail(const char* message) { throw GeneratorError(message); }
 
@@ -162,7 +219,8 @@ public:
     // --- The per-resume slots, used in the root only. The leaf writes value_ and reads sent_ through
     // its root, so a value travels straight between the caller and the innermost frame.
     Y* value_ = nullptr;  // the yielded object, alive in the leaf's frame; null: not suspended
-    [[no_unique_address]] SendSlot<S> sent_{};  // what send() passes; null: none (next(), a throw)
+    [[no_unique_address]] SendSlot<S> sent_;      // what send() passes; none: next(), a throw
+    [[no_unique_address]] YieldSlot<Y> yielded_;  // a by-value yielded object, copied for the caller
     std::coroutine_handle<> leaf_handle_;        // the frame every resume goes to
     State state_ = State::fresh;
     bool value_movable_ = false;  // value_ came from an rvalue, so the caller may move from it
@@ -220,7 +278,7 @@ public:
             if constexpr (std::is_void_v<S>) {
                 if (root.pending_) [[unlikely]] root.raise_pending();
             } else {
-                S* sent = root.sent_;
+                S* sent = root.sent_.get();
                 if (sent == nullptr) [[unlikely]] return root.resume_without_value();
                 return std::move(*sent);
             }
@@ -256,7 +314,11 @@ public:
         value_ = nullptr;
         for (;;) {
             leaf_handle_.resume();
-            if (Y* value = value_) [[likely]] return take_value(value);
+            if (Y* value = value_) [[likely]] {
+                // The slot's own address, not the pointer just loaded: the two loads go in parallel.
+                if constexpr (by_value<Y>) return yielded_.slot_.value;
+                else return take_value(value);
+            }
             if (state_ == State::done) return finish();
         }
     }
@@ -281,7 +343,7 @@ public:
     // the caller does.
     std::optional<Y> deliver(std::exception_ptr error, bool closing) {
         pending_ = std::move(error);
-        if constexpr (!std::is_void_v<S>) sent_ = nullptr;
+        if constexpr (!std::is_void_v<S>) sent_.clear();
         state_ = State::active;
         value_ = nullptr;
         for (;;) {
@@ -306,7 +368,7 @@ public:
             ignoring->leaf_ = leaf_;
             leaf_ = ignoring->parent_;
             leaf_handle_ = leaf_->self_;
-            if constexpr (!std::is_void_v<S>) sent_ = nullptr;
+            if constexpr (!std::is_void_v<S>) sent_.clear();
             value_ = nullptr;
         }
     }
@@ -342,7 +404,7 @@ private:
     YieldAwaiter publish(Y& value, bool movable) noexcept {
         PromiseBase& root = *root_;
         if constexpr (!std::is_trivially_copyable_v<Y>) root.value_movable_ = movable;
-        root.value_ = std::addressof(value);
+        root.value_ = root.yielded_.keep(value);
         return {root};
     }
 };
@@ -554,7 +616,7 @@ public:
             if (root.state_ != detail::State::fresh) detail::refuse(root.state_, "next()");
             root.state_ = detail::State::active;
         }
-        if constexpr (!std::is_void_v<Send>) root.sent_ = nullptr;
+        if constexpr (!std::is_void_v<Send>) root.sent_.clear();
         return root.resume_chain();
     }
 
@@ -578,7 +640,7 @@ public:
             if (root.state_ == detail::State::done) return std::nullopt;  // Python's StopIteration
             detail::refuse(root.state_, "send()");
         }
-        root.sent_ = std::addressof(value);
+        root.sent_.offer(value);
         return root.resume_chain();
     }
 
@@ -807,7 +869,7 @@ public:
         sub.owner_ = &frame_;
         sub.state_ = State::delegated;
         sub.value_ = nullptr;
-        if constexpr (!std::is_void_v<S>) sub.sent_ = nullptr;  // its leaf's pending co_yield gets None
+        if constexpr (!std::is_void_v<S>) sub.sent_.clear();  // its leaf's pending co_yield gets None
         root.leaf_ = leaf;
         root.leaf_handle_ = leaf->self_;
     }
