@@ -57,6 +57,8 @@ struct Row {
     double cpp_over_python = not_measured;  // Python rows: C++ ns per event / this row's
     std::string target;                     // the workbook's target for this row, e.g. "<= 1.5x 01"
     std::string target_status;              // "met", "missed", or empty when there is none
+    std::string baseline;                   // the microbenchmark this row is judged against, if any
+    double ratio_to_baseline = not_measured;  // ns per event / the baseline's ns per item, same run
 
     bool ok() const { return error.empty() && !run_seconds.empty(); }
     double median_seconds() const;
@@ -74,9 +76,12 @@ struct Row {
 struct Primitive {
     std::string name;      // e.g. "fiber_round_trip"
     std::string chapters;  // which chapters rest on it, e.g. "11"
-    double ns = not_measured;  // real time per operation (one event's worth), best repetition
+    double ns = not_measured;  // real time per operation (one event's worth), median of the repetitions
+    std::vector<double> samples;  // each repetition's real time per operation
     std::string target;
     std::string target_status;
+    std::string baseline;                   // the floor it is judged against (a primitive), if any
+    double ratio_to_baseline = not_measured;  // ns / the baseline's ns, same run
 };
 
 struct Machine {

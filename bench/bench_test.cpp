@@ -122,6 +122,68 @@ TEST_CASE("a quick bench of chapter 01 prints the table and writes one CSV row p
     CHECK(json["primitives"].empty());  // --no-micro
 }
 
+TEST_CASE("the bench records the load average at the start and at the end of its run") {
+    Scratch scratch;
+    auto run = run_program(bench, {"--quick", "--chapters", "1", "--book", scratch.book.string(), "--no-micro",
+                                   "--no-chart", "--out", scratch.dir.string()});
+    INFO(run.err);
+    REQUIRE(run.status == 0);
+    CHECK(run.out.find("; load average ") != std::string::npos);
+    auto json = nlohmann::json::parse(read(scratch.dir / "bench.json"));
+    REQUIRE(json["machine"]["load_before"].is_number());
+    REQUIRE(json["machine"]["load_after"].is_number());
+    auto csv = lines_of(read(scratch.dir / "bench.csv"));
+    REQUIRE(csv.size() == 3);
+    auto header = fields_of(csv[0]);
+    for (std::size_t i = 1; i < csv.size(); ++i) {
+        auto row = fields_of(csv[i]);
+        REQUIRE(row.size() == header.size());
+        CHECK(std::stod(row[column(header, "load_before")]) == doctest::Approx(json["machine"]["load_before"].get<double>()).epsilon(0.01));
+        CHECK(std::stod(row[column(header, "load_after")]) == doctest::Approx(json["machine"]["load_after"].get<double>()).epsilon(0.01));
+    }
+}
+
+#ifdef WORKBOOK_MICROBENCH_PROGRAM
+TEST_CASE("with the microbenchmarks the bench reports the library against its floors, measured in the same run") {
+    Scratch scratch;
+    auto run = run_program(bench, {"--quick", "--chapters", "9", "--book", scratch.book.string(), "--no-chart",
+                                   "--out", scratch.dir.string()});
+    INFO(run.err);
+    REQUIRE(run.status == 0);
+    CHECK(run.out.find("\nAgainst the floors") != std::string::npos);
+    auto json = nlohmann::json::parse(read(scratch.dir / "bench.json"));
+    auto primitive = [&](const std::string& name) {
+        for (const auto& p : json["primitives"]) {
+            if (p["name"] == name) return p;
+        }
+        FAIL("no primitive " << name);
+        return nlohmann::json();
+    };
+    for (const char* floor : {"raw_resume", "raw_coroutine_dispatch", "fiber_exception_state_round_trip"}) {
+        CHECK(primitive(floor)["ns_per_operation"].get<double>() > 0);
+    }
+    auto send = primitive("generator_send");
+    CHECK(send["baseline"] == "raw_resume");
+    CHECK(send["ratio_to_baseline"].get<double>() == doctest::Approx(send["ns_per_operation"].get<double>() /
+                                                                    primitive("raw_resume")["ns_per_operation"].get<double>()));
+    CHECK(send["target"] == "<= 1.5x raw_resume");
+    CHECK((send["target_status"] == "met" || send["target_status"] == "missed"));
+    auto greenlet = primitive("greenlet_round_trip");
+    CHECK(greenlet["baseline"] == "fiber_exception_state_round_trip");
+    CHECK(greenlet["target"] == "<= 1.5x fiber_exception_state_round_trip");
+    const nlohmann::json* weightless = nullptr;
+    for (const auto& row : json["rows"]) {
+        if (row["label"] == "09_weightless") weightless = &row;
+    }
+    REQUIRE(weightless != nullptr);
+    CHECK((*weightless)["baseline"] == "raw_coroutine_dispatch");
+    CHECK((*weightless)["target"] == "<= 1.15x raw_coroutine_dispatch");
+    CHECK((*weightless)["ratio_to_baseline"].get<double>() ==
+          doctest::Approx((*weightless)["ns_per_event"].get<double>() /
+                          primitive("raw_coroutine_dispatch")["ns_per_operation"].get<double>()));
+}
+#endif
+
 TEST_CASE("progress goes to stderr, one line per row") {
     Scratch scratch;
     auto run = run_program(bench, {"--quick", "--chapters", "1", "--book", scratch.book.string(), "--no-micro",

@@ -350,8 +350,8 @@ Row measure_python(const PythonPeer& peer, const std::string& interpreter_asked,
 std::vector<Primitive> run_microbenchmarks(const std::string& program, const Budget& budget) {
     std::ostringstream min_time;
     min_time << budget.micro_min_time;
-    // Several short repetitions, the best one kept: on a shared machine a short repetition is more
-    // likely to run undisturbed than one long run.
+    // Several short repetitions, their median kept, as the chapters' rows keep the median of their
+    // runs: the ratios between the two are then ratios of like figures.
     support::ProgramRun result =
         support::run_program(program, {"--benchmark_format=json", "--benchmark_min_time=" + min_time.str(),
                                        "--benchmark_repetitions=" + std::to_string(budget.micro_repetitions)});
@@ -374,9 +374,15 @@ std::vector<Primitive> run_microbenchmarks(const std::string& program, const Bud
         if (run.value("error_occurred", false)) {
             primitive.target_status = "failed: " + run.value("error_message", std::string("(no message)"));
         } else if (run.contains("items_per_second")) {
-            double ns = 1e9 / run.at("items_per_second").get<double>();
-            if (std::isnan(primitive.ns) || ns < primitive.ns) primitive.ns = ns;
+            primitive.samples.push_back(1e9 / run.at("items_per_second").get<double>());
         }
+    }
+    for (Primitive& primitive : primitives) {
+        if (primitive.samples.empty()) continue;
+        std::vector<double> sorted = primitive.samples;
+        std::sort(sorted.begin(), sorted.end());
+        std::size_t half = sorted.size() / 2;
+        primitive.ns = sorted.size() % 2 == 1 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
     }
     if (primitives.empty()) throw std::runtime_error(program + " reported no benchmark");
     return primitives;

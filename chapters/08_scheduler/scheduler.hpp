@@ -14,8 +14,11 @@ namespace workbook::chapter08 {
 
 // A thread is known by its index in the scheduler's table (Python's `t.__name__`).
 using Index = std::size_t;
-// A consumer that takes nothing: what a thread names when it has nothing to post.
+// A consumer that takes nothing: what a thread names when it has nothing to post. It keeps its turn.
 inline constexpr Index NOBODY = static_cast<Index>(-1);
+// What a thread names when it has nothing to do until mail arrives: the scheduler skips it until its
+// mailbox holds something. Nothing is posted.
+inline constexpr Index WAIT = static_cast<Index>(-2);
 
 // What a thread yields, the talk's `(consumer, data)`: one datum for another thread's mailbox.
 struct Post {
@@ -35,30 +38,28 @@ using Thread = Generator<Post, Mailbox>;
 using ThreadData = std::vector<std::vector<unsigned char>>;
 // Mailboxes for `threads` threads, made once with room to spare: emptied after each turn, never freed.
 ThreadData mailboxes_for(std::size_t threads);
-// The talk's `thread_data[consumer].append(data)`; a post to NOBODY is dropped, one to a consumer
-// outside the table is a std::out_of_range.
+// The talk's `thread_data[consumer].append(data)`; a post to NOBODY or WAIT is dropped, one to a
+// consumer outside the table is a std::out_of_range.
 void deliver(ThreadData& thread_data, Post post);
 
 // The talk's thread_scheduler: gives the threads turns round-robin, in table order. On its turn a
 // thread is sent its mailbox and yields one post, which waits in the consumer's mailbox until the
-// consumer's turn. Stops as soon as a thread finishes (Python's StopIteration), in mid-round.
+// consumer's turn. A thread that yields WAIT is skipped until mail arrives; one that posts to
+// NOBODY keeps its turn. Stops as soon as a thread finishes (Python's StopIteration), in
+// mid-round, or when every thread waits with an empty mailbox (no mail can come).
 void thread_scheduler(std::span<Thread> threads);
 
-// Variant wake-on-mail (wake_on_mail.cpp): the same, but a thread that posted nothing sleeps until
-// mail arrives; stops also when every thread sleeps with an empty mailbox (nothing can wake them).
-void wake_on_mail_scheduler(std::span<Thread> threads);
-
-// Counts `book` with four threads on `scheduler`: the reader posts one event per turn to the
-// counter thread of its class; each counter thread counts what its mailbox holds and posts nothing.
+// Counts `book` with four threads on thread_scheduler: the reader posts one event per turn to the
+// counter thread of its class; each counter thread counts what its mailbox holds, then yields
+// `{idle, 0}`: WAIT (wake on mail, the default), or NOBODY (the talk's: resumed every round).
 inline constexpr Index READER = 0, VOWEL = 1, CONSONANT = 2, OTHER = 3;
-using Scheduler = void (*)(std::span<Thread> threads);
 Thread reader(Events book);
-Thread counter(Counter& counter, CounterLink& link);
-LetterTypes count_on_scheduler(Events book, Scheduler scheduler, CounterLink& link);
+Thread counter(Counter& counter, CounterLink& link, Index idle = WAIT);
+LetterTypes count_on_scheduler(Events book, CounterLink& link, Index idle = WAIT);
 // With local counters.
-inline LetterTypes count_on_scheduler(Events book, Scheduler scheduler = thread_scheduler) {
+inline LetterTypes count_on_scheduler(Events book, Index idle = WAIT) {
     CounterLink local;
-    return count_on_scheduler(book, scheduler, local);
+    return count_on_scheduler(book, local, idle);
 }
 
 }  // namespace workbook::chapter08

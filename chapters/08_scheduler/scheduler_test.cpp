@@ -1,5 +1,5 @@
 // Chapter 08's behaviour: round-robin turns, mailboxes that hold posts until the consumer's turn,
-// the stop at the first finished thread, and the count.
+// no turn for a thread that waits for mail until mail arrives, the stops, and the count.
 #include "scheduler.hpp"
 
 #include "allocation_counter.hpp"
@@ -33,7 +33,7 @@ Thread recorder(std::string name, std::vector<Post> plan, std::vector<std::strin
 
 }  // namespace
 
-TEST_CASE("threads take turns in table order and posts wait in the consumer's mailbox until its turn") {
+TEST_CASE("threads take turns in table order, posts wait in the consumer's mailbox until its turn, and a thread that posts nothing keeps its turn") {
     std::vector<std::string> seen;
     std::array<Thread, 3> threads{
         prime(recorder("a", {{1, 'x'}, {0, 's'}}, seen)),                     // to b, then to itself
@@ -43,38 +43,42 @@ TEST_CASE("threads take turns in table order and posts wait in the consumer's ma
     thread_scheduler(threads);
     CHECK(seen == std::vector<std::string>{
                       "a:", "b:x", "c:",       // x reaches b in the same round; y and z wait for a
-                      "a:yz", "b:", "c:",      // a gets both, oldest first; its post to itself waits
+                      "a:yz", "b:", "c:",      // a gets both, oldest first; b posted nothing, yet runs
                       "a:s ends",              // a finishes: the scheduler stops before b and c
                   });
     CHECK_FALSE(threads[1].done());
     CHECK_FALSE(threads[2].done());
 }
 
-TEST_CASE("on the wake-on-mail scheduler a thread that posted nothing skips its turns until mail arrives") {
+TEST_CASE("a thread that waits for mail skips its turns until mail arrives, while a thread that posts nothing keeps its turn") {
     std::vector<std::string> seen;
     std::array<Thread, 3> threads{
-        prime(recorder("a", {{NOBODY, 0}, {NOBODY, 0}, {1, 'x'}, {NOBODY, 0}, {NOBODY, 0}}, seen)),
-        prime(recorder("b", {{0, 'y'}, {NOBODY, 0}, {NOBODY, 0}, {NOBODY, 0}}, seen)),
-        prime(recorder("c", {{2, 's'}, {2, 't'}, {0, 'z'}, {NOBODY, 0}, {NOBODY, 0}}, seen)),
+        prime(recorder("a", {{WAIT, 0}, {WAIT, 0}, {1, 'x'}, {WAIT, 0}, {WAIT, 0}}, seen)),
+        prime(recorder("b", {{0, 'y'}, {WAIT, 0}, {WAIT, 0}, {WAIT, 0}}, seen)),
+        prime(recorder("c", {{2, 's'}, {NOBODY, 0}, {0, 'z'}, {NOBODY, 0}, {NOBODY, 0}}, seen)),
     };
-    wake_on_mail_scheduler(threads);
+    thread_scheduler(threads);
     CHECK(seen == std::vector<std::string>{
-                      "a:", "b:", "c:",     // a posts nothing: it sleeps; b posts y to a; c posts s to itself
-                      "a:y", "b:", "c:s",   // y wakes a, which sleeps again; b sleeps; c posts t to itself
-                      "c:t",                // a and b sleep; c posts z to a
-                      "a:z", "b:x", "c:",   // z wakes a, whose x wakes b; c sleeps
-                      "a:",                 // a posted last time, so it runs; then everyone sleeps: stop
+                      "a:", "b:", "c:",     // a waits; b posts y to a; c posts s to itself
+                      "a:y", "b:", "c:s",   // y wakes a, which waits again; b waits; c posts nothing
+                      "c:",                 // a and b are skipped; c keeps its turn and posts z to a
+                      "a:z", "b:x", "c:",   // z wakes a, whose x wakes b in the same round
+                      "a:", "c:",           // a posted last time, so it runs, and waits; b is skipped
+                      "c: ends",            // c finishes: the scheduler stops
                   });
-    for (const auto& thread : threads) CHECK_FALSE(thread.done());
+    CHECK_FALSE(threads[0].done());
+    CHECK_FALSE(threads[1].done());
+    CHECK(threads[2].done());
 }
 
-TEST_CASE("the wake-on-mail scheduler stops when every thread sleeps with an empty mailbox") {
+TEST_CASE("the scheduler stops when every thread waits for mail with an empty mailbox") {
     std::vector<std::string> seen;
-    std::array<Thread, 2> threads{prime(recorder("a", {{NOBODY, 0}, {NOBODY, 0}}, seen)),
-                                  prime(recorder("b", {{NOBODY, 0}, {NOBODY, 0}}, seen))};
-    wake_on_mail_scheduler(threads);
+    std::array<Thread, 2> threads{prime(recorder("a", {{WAIT, 0}, {WAIT, 0}}, seen)),
+                                  prime(recorder("b", {{WAIT, 0}, {WAIT, 0}}, seen))};
+    thread_scheduler(threads);
     CHECK(seen == std::vector<std::string>{"a:", "b:"});
     CHECK_FALSE(threads[0].done());
+    CHECK_FALSE(threads[1].done());
 }
 
 TEST_CASE("a post to a thread outside the table is an error") {
@@ -91,17 +95,28 @@ TEST_CASE("a thread that was not primed is refused its first mailbox") {
     CHECK(seen.empty());
 }
 
-TEST_CASE("a counter thread counts every event of its mailbox and posts nothing") {
+TEST_CASE("a counter thread counts every event of its mailbox, then waits for mail") {
     Counter vowel{"vowel"};
     workbook::CounterLink local;
     auto thread = prime(counter(vowel, local));
     const unsigned char mailbox[] = {'a', 'e', 'i'};
     auto post = thread.send(Mailbox(mailbox));
     REQUIRE(post);
-    CHECK(post->consumer == NOBODY);
+    CHECK(post->consumer == WAIT);
     CHECK(vowel.count == 3);
     thread.send(Mailbox());
     CHECK(vowel.count == 3);
+}
+
+TEST_CASE("a counter thread of the talk's round robin counts its mailbox and posts nothing") {
+    Counter vowel{"vowel"};
+    workbook::CounterLink local;
+    auto thread = prime(counter(vowel, local, NOBODY));
+    const unsigned char mailbox[] = {'a', 'e'};
+    auto post = thread.send(Mailbox(mailbox));
+    REQUIRE(post);
+    CHECK(post->consumer == NOBODY);
+    CHECK(vowel.count == 2);
 }
 
 TEST_CASE("the reader posts one event per turn to the counter of its class") {
@@ -114,9 +129,9 @@ TEST_CASE("the reader posts one event per turn to the counter of its class") {
 TEST_CASE("count_on_scheduler counts like the reference count") {
     auto book = bytes_of("Hello, World!\r\nWeightless threads take turns; data waits in mailboxes.\n");
     CHECK(count_on_scheduler(book) == reference_count(book));
-    CHECK(count_on_scheduler(book, wake_on_mail_scheduler) == reference_count(book));
+    CHECK(count_on_scheduler(book, NOBODY) == reference_count(book));
     CHECK(count_on_scheduler(bytes_of("")) == LetterTypes{});
-    CHECK(count_on_scheduler(bytes_of(""), wake_on_mail_scheduler) == LetterTypes{});
+    CHECK(count_on_scheduler(bytes_of(""), NOBODY) == LetterTypes{});
 }
 
 TEST_CASE("count_on_scheduler allocates as much for a long book as for a short one") {
