@@ -191,6 +191,9 @@ def main(chapter, title, mechanism, count, default_runs=10, default_limit=0, tak
     except Exception as error:  # the mechanism failed: one line, status 1, nothing on stdout
         sys.stderr.write('%s: %s\n' % (program, error))
         return 1
+    except KeyboardInterrupt:  # Ctrl-C: one line and the shell's status for SIGINT, no traceback
+        sys.stderr.write('%s: interrupted\n' % program)
+        return 130
 
     seconds = sum(run_seconds)
     vowels, consonants, others = first
