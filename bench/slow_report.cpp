@@ -120,9 +120,9 @@ void evaluate_slow(SlowResults& results) {
         row.server_bound = !std::isnan(ceiling) && row.rate() >= server_bound_share * ceiling;
 
         const SlowRow* serial = find(results.rows, "01_serial", counter);
-        // Chapters 12 and 13 at their default 100 in flight beside their Python peer on the same server.
+        // Chapters 12 to 14 at their default 100 in flight beside their Python peer on the same server.
         const SlowRow* peer = nullptr;
-        if (!row.python && row.variant.empty() && row.in_flight == 100 && (row.chapter == 12 || row.chapter == 13)) {
+        if (!row.python && row.variant.empty() && row.in_flight == 100 && row.chapter >= 12 && row.chapter <= 14) {
             for (const SlowRow& candidate : results.rows) {
                 if (candidate.ok() && candidate.python && candidate.chapter == row.chapter &&
                     candidate.counter.label() == counter.label()) {
@@ -131,8 +131,22 @@ void evaluate_slow(SlowResults& results) {
             }
         }
         const std::string peer_text = peer == nullptr ? "" : peer->label + " (" + peer->implementation + ", " + rate_text(peer->rate()) + " per second)";
+        // Chapter 14 on standalone Asio beside the same tasks on the workbook's own loop.
+        const SlowRow* own_loop = nullptr;
+        if (!row.python && row.chapter == 14 && row.variant == "asio") {
+            for (const SlowRow& candidate : results.rows) {
+                if (candidate.ok() && !candidate.python && candidate.chapter == 14 && candidate.variant.empty() &&
+                    candidate.in_flight == row.in_flight && candidate.counter.label() == counter.label()) {
+                    own_loop = &candidate;
+                }
+            }
+        }
         const bool workers = (row.chapter == 3 || row.chapter == 4) && row.batch == 4096;
-        if (is_wait(counter, 1000) && row.chapter == 1) {
+        if (own_loop != nullptr) {
+            const double ratio = own_loop->rate() / row.rate();
+            judge(row, "the workbook's loop within 1.5x of it (" + own_loop->label + ", " + rate_text(own_loop->rate()) + " per second)",
+                  ratio <= 1.5 && ratio >= 1 / 1.5, cores);
+        } else if (is_wait(counter, 1000) && row.chapter == 1) {
             judge(row, ">= 80% of 1/wait", row.ratio_to_bound() >= 0.8, cores);
         } else if (is_wait(counter, 1000) && workers) {
             judge(row, ">= 80% of its bound", row.ratio_to_bound() >= 0.8, cores);
