@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 from harness import LetterTypes, letters, main  # noqa: E402
 
 
+# [callout_test]
 class Counter(object):
     def __init__(self, name):
         self.name = name
@@ -39,6 +40,7 @@ def callout_test(BOOK):
         else:
             other(c)
     return LetterTypes(vowel, consonant, other)
+# [callout_test]
 
 
 if __name__ == '__main__':

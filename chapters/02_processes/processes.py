@@ -18,6 +18,7 @@ from harness import LetterTypes, letters, main  # noqa: E402
 Process, Value = multiprocessing.get_context('fork').Process, multiprocessing.get_context('fork').Value
 
 
+# [process_test]
 class MCount(object):
     def __init__(self, name, value):
         self.name = name
@@ -44,6 +45,7 @@ def process_test(BOOK):
             p = Process(target=other, args=(c,))
             p.start(); p.join()  # noqa: E702
     return LetterTypes(vowel, cons, other)
+# [process_test]
 
 
 if __name__ == '__main__':

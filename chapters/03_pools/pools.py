@@ -26,6 +26,7 @@ Process, Queue, Value = _fork.Process, _fork.Queue, _fork.Value
 KILL = None  # the sentinel value that stops a counter process
 
 
+# [process_test]
 class FeedCounter(object):
     def __init__(self, name, value, queue):
         self.name, self.count, self.queue = (
@@ -78,6 +79,7 @@ def process_test(BOOK):
         p.queue.put(KILL); p.proc.join()  # noqa: E702
 
     return LetterTypes(vowel.counter, cons.counter, other.counter)
+# [process_test]
 
 
 def batched_process_test(BOOK, size):

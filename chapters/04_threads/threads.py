@@ -22,6 +22,7 @@ from harness import LetterTypes, letters, main  # noqa: E402
 KILL = None  # the sentinel value that stops a counter thread
 
 
+# [thread_test]
 class FeedCounter(object):
     # The talk counted into a multiprocessing `Value('i', 0)`, shared memory behind a lock. One
     # thread owns each counter and the main thread reads it only after join(), so a plain int is
@@ -79,6 +80,7 @@ def thread_test(BOOK):
         t.queue.put(KILL)
         t.thread.join()
     return LetterTypes(vowel.counter, consonant.counter, other.counter)
+# [thread_test]
 
 
 def batched_thread_test(BOOK, size):

@@ -20,6 +20,7 @@ from harness import LetterTypes, letters, main  # noqa: E402
 KILL = None  # the sentinel value that ends a feed counter
 
 
+# [feed_counter_test]
 def feed_counter(queue):
     count = 0
     while True:
@@ -61,6 +62,7 @@ def feed_counter_test(BOOK, FLUSH_SIZE=64):
             pass
         totals.append(count)
     return LetterTypes(*totals)
+# [feed_counter_test]
 
 
 if __name__ == '__main__':

@@ -14,6 +14,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 from harness import LetterTypes, letters, main  # noqa: E402
 
 
+# [weightless_test]
 def coroutine(func):
     def start(*args, **kwargs):
         cr = func(*args, **kwargs)
@@ -43,6 +44,7 @@ def weightless_test(BOOK):
         else:
             other = other_t.send(c)
     return LetterTypes(vowel, consonant, other)
+# [weightless_test]
 
 
 if __name__ == '__main__':
