@@ -6,6 +6,7 @@
 #include "workbook/registry.hpp"
 #include "workbook/runner.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <iostream>
@@ -125,8 +126,14 @@ int main(int argc, char** argv) {
     if (!options.json) {
         const Row* first = rows.front().chapter->number == 1 && rows.front().status == "agrees" ? &rows.front() : nullptr;
         std::printf("\nSummary: %s, %zu events\n", book->name().c_str(), book->size());
-        std::printf("%-18s %-39s %10s %5s %12s %10s  %s\n", "chapter", "mechanism", "events", "runs", "ns/event",
-                    first ? "vs 01" : "", "counts");
+        // Columns as wide as their longest entry, so that no mechanism's name pushes a row out of line.
+        int slug_width = 7, mechanism_width = 9;  // "chapter", "mechanism"
+        for (const Row& row : rows) {
+            slug_width = std::max(slug_width, static_cast<int>(row.chapter->slug.size()));
+            mechanism_width = std::max(mechanism_width, static_cast<int>(row.chapter->mechanism.size()));
+        }
+        std::printf("%-*s %-*s %10s %5s %12s %10s  %s\n", slug_width, "chapter", mechanism_width, "mechanism", "events",
+                    "runs", "ns/event", first ? "vs 01" : "", "counts");
         for (const Row& row : rows) {
             std::string ratio;
             if (first && row.status == "agrees") {
@@ -135,9 +142,9 @@ int main(int argc, char** argv) {
                 std::snprintf(text, sizeof text, times < 100 ? "%.1fx" : "%.0fx", times);
                 ratio = text;
             }
-            std::printf("%-18.*s %-39.*s %10llu %5d %12.1f %10s  %s\n", static_cast<int>(row.chapter->slug.size()),
-                        row.chapter->slug.data(), static_cast<int>(row.chapter->mechanism.size()),
-                        row.chapter->mechanism.data(), static_cast<unsigned long long>(row.result.events),
+            std::printf("%-*.*s %-*.*s %10llu %5d %12.1f %10s  %s\n", slug_width,
+                        static_cast<int>(row.chapter->slug.size()), row.chapter->slug.data(), mechanism_width,
+                        static_cast<int>(row.chapter->mechanism.size()), row.chapter->mechanism.data(), static_cast<unsigned long long>(row.result.events),
                         row.result.runs, row.result.seconds_per_event() * 1e9, ratio.c_str(),
                         row.status == "agrees" ? "agree with the reference count" : row.status.c_str());
         }
