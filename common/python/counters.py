@@ -1,11 +1,11 @@
 """Slow counters for the Python peers of chapters 01-04 and 09, as common/ gives the C++ chapters:
 
-    --work NS                 each counter call spins about NS nanoseconds of pure Python first
+    --work NS                 each counter call first burns about NS nanoseconds of pure Python
     --counter service         each counter call is also an INCR on the counter service, which
     --wait US                 answers after US microseconds (a private one, or --socket PATH)
     --counter redis           each counter call is also an INCR on Redis (a private one, or --socket PATH)
 
-The spin holds the GIL, so CPython threads cannot share it between cores while processes can; a
+The burn holds the GIL, so CPython threads cannot share it between cores while processes can; a
 call waiting on a socket releases the GIL, so threads can overlap the waits. The servers speak
 RESP and are reached through redis-py (python3-redis), imported only when a server is asked for.
 
@@ -24,11 +24,26 @@ from harness import UsageError, start_private_server
 NAMES = ('vowel', 'consonant', 'other')
 
 
-def spin(ns):
-    """Burns about `ns` nanoseconds of CPU in the interpreter, holding the GIL throughout."""
-    deadline = time.perf_counter_ns() + ns
-    while time.perf_counter_ns() < deadline:
-        pass
+def burn(iterations):
+    """A loop of pure Python the interpreter cannot skip; it holds the GIL throughout."""
+    x = 1
+    for i in range(iterations):
+        x = (x * 31 + i) & 0xFFFF
+    return x
+
+
+def iterations_per_ns():
+    """How many of burn's iterations take a nanosecond here: the fastest of several timings, once
+    the interpreter (PyPy's JIT) has warmed up, so a busy machine does not make every burn too short.
+    Calibrated, not clock-read, so a thread that loses the GIL mid-burn still does all its work."""
+    n, best = 20000, None
+    for _ in range(12):
+        start = time.process_time_ns()
+        burn(n)
+        took = time.process_time_ns() - start
+        if took > 0 and (best is None or took < best):
+            best = took
+    return n / best if best else 1.0
 
 
 class Slow(object):
@@ -37,7 +52,8 @@ class Slow(object):
     connection in each process and for each thread waiting at once."""
 
     def __init__(self, kind, work_ns, wait_us, socket):
-        self.kind, self.work_ns = kind, work_ns
+        self.kind = kind
+        self.work = round(work_ns * iterations_per_ns()) if work_ns else 0
         self.prefix = 'workbook:%d:' % os.getpid()
         self.process, self.client, self.name = None, None, None
         if kind == 'local':
@@ -70,14 +86,14 @@ class Slow(object):
 
     def call(self, name):
         """The function a counter of `name` calls with each event before counting it."""
-        work_ns, client, key = self.work_ns, self.client, self.prefix + name
+        work, client, key = self.work, self.client, self.prefix + name
         if client is None:
-            return lambda c: spin(work_ns)
-        if not work_ns:
+            return lambda c: burn(work)
+        if not work:
             return lambda c: client.incr(key)
 
         def call(c):
-            spin(work_ns)
+            burn(work)
             client.incr(key)
         return call
 
@@ -120,7 +136,7 @@ def options(count):
         parser.add_argument('--wait', type=int, default=None, metavar='US',
                             help='with --counter service: the service answers after US microseconds (default 0)')
         parser.add_argument('--work', type=int, default=0, metavar='NS',
-                            help='spin about NS nanoseconds of pure Python in each counter call (default 0)')
+                            help='burn about NS nanoseconds of pure Python in each counter call (default 0)')
         parser.add_argument('--socket', default=None, metavar='PATH',
                             help='with --counter service or redis: the server already listening on the Unix '
                             'socket PATH, instead of a private one')
