@@ -2,6 +2,7 @@
 // counts each book exactly as reference_count does, and behaves as the C++ chapters do on the
 // command line. A new .py beside a chapter joins by being there: the test looks for them itself.
 #include "books.hpp"
+#include "redis_testing.hpp"
 
 #include "workbook/support/run_program.hpp"
 #include "workbook/book.hpp"
@@ -363,5 +364,90 @@ TEST_CASE("chapter 14's peer counts with its tasks, on asyncio's loop and on uvl
     for (const char* loop : {"asyncio", "uvloop"}) {
         INFO("--loop ", loop);
         check_in_flight_peer(peer, {"--loop", loop});
+    }
+}
+
+// The peers of chapters 01-04 and 09 take the C++ chapters' slow counters (common/python/counters.py).
+static const char* const slow_peers[] = {"01_serial/serial.py", "02_processes/processes.py", "03_pools/pools.py",
+                                         "04_threads/threads.py", "09_weightless/weightless.py"};
+
+TEST_CASE("the peers of chapters 01-04 and 09 count alike with --work, on the counter service and on Redis, under each interpreter") {
+    ::setenv("WORKBOOK_COUNTER_SERVICE", WORKBOOK_COUNTER_SERVICE, 1);
+    BookFile book{"256-values", every_byte_value(1)};
+    const auto expected = workbook::reference_count(std::span(book.bytes));
+    const bool have_redis = workbook::testing::redis_or_skip();
+    for (const char* name : slow_peers) {
+        const fs::path peer = fs::path(WORKBOOK_SOURCE_DIR) / "chapters" / name;
+        std::vector<std::vector<std::string>> kinds{{"--work", "2000"}};
+        std::vector<std::string_view> interpreters{WORKBOOK_PYTHON3};
+        if (!std::string_view(WORKBOOK_PYTHON3_REDIS).empty()) {
+            interpreters = {WORKBOOK_PYTHON3_REDIS};
+            kinds.push_back({"--counter", "service", "--wait", "20"});
+            kinds.push_back({"--counter", "service", "--work", "500"});
+            if (have_redis) kinds.push_back({"--counter", "redis"});
+        } else if (std::getenv("CI") != nullptr) {
+            FAIL("no python3 here imports redis (python3-redis)");
+        }
+        if (!std::string_view(WORKBOOK_PYPY3).empty()) interpreters.push_back(WORKBOOK_PYPY3);
+        for (auto interpreter : interpreters) {
+            for (auto kind : kinds) {
+                const bool batched = std::string_view(name).find("pools") != std::string_view::npos ||
+                                     std::string_view(name).find("threads") != std::string_view::npos;
+                for (const char* batch : {"0", "16"}) {
+                    if (std::string_view(batch) != "0" && !batched) continue;
+                    std::vector<std::string> args{"--book", book.path.string(), "--limit", "0", "--runs", "2", "--json"};
+                    if (std::string_view(batch) != "0") args.insert(args.end(), {"--batch", batch});
+                    args.insert(args.end(), kind.begin(), kind.end());
+                    INFO(name, " under ", interpreter, " with ", kind[0], " ", kind[1], " --batch ", batch);
+                    auto run = python(peer, args, interpreter);
+                    INFO(run.err);
+                    REQUIRE(run.status == 0);
+                    CHECK(counts_in(run.out) == expected);  // and the peer checked the server's totals
+                    const std::string counter = kind[0] == "--counter" ? kind[1] : "local";
+                    CHECK(run.out.find("\"counter\":\"" + counter + "\"") != std::string::npos);
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("the peers of chapters 01-04 and 09 reject malformed slow-counter options in one line, status 2") {
+    for (const char* name : slow_peers) {
+        const fs::path peer = fs::path(WORKBOOK_SOURCE_DIR) / "chapters" / name;
+        for (std::vector<std::string> args : {std::vector<std::string>{"--work", "-1"}, {"--work", "lots"},
+                                              {"--wait", "10"}, {"--counter", "service", "--wait", "-5"},
+                                              {"--counter", "disk"}, {"--socket", "/tmp/x.sock"},
+                                              {"--counter", "service", "--wait", "1", "--socket", "/tmp/x.sock"}}) {
+            INFO(name, " ", args[0], " ", args[1]);
+            auto run = python(peer, args);
+            CHECK(run.status == 2);
+            CHECK(run.out == "");
+            CHECK(run.err.rfind(peer.filename().string() + ": ", 0) == 0);
+            CHECK(std::count(run.err.begin(), run.err.end(), '\n') == 1);
+        }
+    }
+}
+
+TEST_CASE("the peers of chapters 01-04 and 09 count on a server already listening at --socket, and say when none listens") {
+    if (std::string_view(WORKBOOK_PYTHON3_REDIS).empty() && std::getenv("CI") == nullptr) {
+        MESSAGE("no python3 here imports redis (python3-redis): skipped");
+        return;
+    }
+    BookFile book{"256-values", every_byte_value(1)};
+    const auto expected = workbook::reference_count(std::span(book.bytes));
+    workbook::PrivateServer service = workbook::PrivateServer::counter_service(std::chrono::microseconds(0), WORKBOOK_COUNTER_SERVICE);
+    for (const char* name : slow_peers) {
+        const fs::path peer = fs::path(WORKBOOK_SOURCE_DIR) / "chapters" / name;
+        INFO(name);
+        auto run = python(peer, {"--book", book.path.string(), "--limit", "0", "--runs", "2", "--json", "--counter", "service",
+                                 "--socket", service.socket_path()}, WORKBOOK_PYTHON3_REDIS);
+        INFO(run.err);
+        REQUIRE(run.status == 0);
+        CHECK(counts_in(run.out) == expected);
+        auto missing = python(peer, {"--limit", "10", "--counter", "service", "--socket", service.directory() + "/none.sock"},
+                              WORKBOOK_PYTHON3_REDIS);
+        CHECK(missing.status == 1);
+        CHECK(missing.err.rfind(peer.filename().string() + ": cannot reach the counter service at ", 0) == 0);
+        CHECK(std::count(missing.err.begin(), missing.err.end(), '\n') == 1);
     }
 }

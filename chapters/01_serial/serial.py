@@ -14,6 +14,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'common', 'python'))
 from harness import LetterTypes, letters, main  # noqa: E402
+import counters  # noqa: E402
 
 
 # [callout_test]
@@ -43,6 +44,32 @@ def callout_test(BOOK):
 # [callout_test]
 
 
+class SlowCounter(Counter):
+    """The talk's Counter whose call first does what --work and --counter ask (common/python/counters.py)."""
+
+    def __init__(self, name, slow):
+        super().__init__(name)
+        self.slow = slow.call(name)
+
+    def __call__(self, *args, **kws):
+        self.slow(*args)
+        self.count += 1
+
+
+def slow_callout_test(BOOK, slow):
+    vowel, consonant, other = [SlowCounter(name, slow) for name in ['vowel', 'consonant', 'other']]
+    for c in BOOK:
+        if c in 'aeiouAEIOU':
+            vowel(c)
+        elif c in letters:
+            consonant(c)
+        else:
+            other(c)
+    return LetterTypes(vowel, consonant, other)
+
+
 if __name__ == '__main__':
     sys.exit(main(chapter=1, title='Count letters with callout to counter object',
-                  mechanism='method call (__call__)', count=lambda book, batch: callout_test(book)))
+                  mechanism='method call (__call__)', count=None,
+                  options=counters.options(lambda book, batch, slow: slow_callout_test(book, slow) if slow
+                                           else callout_test(book))))

@@ -13,6 +13,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'common', 'python'))
 from harness import LetterTypes, letters, main  # noqa: E402
+import counters  # noqa: E402
 
 # The talk's Python 2 on Unix always forked; Python 3.14 makes another start method the default.
 Process, Value = multiprocessing.get_context('fork').Process, multiprocessing.get_context('fork').Value
@@ -48,7 +49,31 @@ def process_test(BOOK):
 # [process_test]
 
 
+class SlowMCount(MCount):
+    """MCount whose call, in the event's process, first does what --work and --counter ask."""
+
+    def __init__(self, name, value, slow):
+        super().__init__(name, value)
+        self.slow = slow.call(name)
+
+    def __call__(self, *args, **kws):
+        self.slow(*args)
+        with self.count.get_lock():  # processes of the events may overlap their work here
+            self.count.value += 1
+
+
+def slow_process_test(BOOK, slow):
+    counters_ = [SlowMCount(name, Value('i', 0), slow) for name in ('vowel', 'consonant', 'other')]
+    for c in BOOK:
+        which = 0 if c in 'aeiouAEIOU' else 1 if c in letters else 2
+        p = Process(target=counters_[which], args=(c,))
+        p.start(); p.join()  # noqa: E702
+    return LetterTypes(*counters_)
+
+
 if __name__ == '__main__':
     sys.exit(main(chapter=2, title='Count letters with a process per event',
                   mechanism='multiprocessing.Process per event', default_runs=3, default_limit=50,
-                  count=lambda book, batch: process_test(book)))
+                  count=None,
+                  options=counters.options(lambda book, batch, slow: slow_process_test(book, slow) if slow
+                                           else process_test(book))))

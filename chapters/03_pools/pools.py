@@ -18,6 +18,7 @@ from collections import namedtuple
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'common', 'python'))
 from harness import LetterTypes, letters, main  # noqa: E402
+import counters  # noqa: E402
 
 # The talk's Python 2 on Unix always forked; Python 3.14 makes another start method the default.
 _fork = multiprocessing.get_context('fork')
@@ -53,20 +54,46 @@ class BatchFeedCounter(FeedCounter):
             self.count.value += len(batch)
 
 
+class SlowFeedCounter(FeedCounter):
+    """FeedCounter whose every event, in the counter's process, first does what --work and
+    --counter ask (`slow` is the function counters.Slow.call gave)."""
+
+    def __call__(self, *args, **kws):
+        while True:
+            c = self.queue.get()
+            if c == KILL:
+                break
+            self.slow(c)
+            self.count.value += 1
+
+
+class SlowBatchFeedCounter(FeedCounter):
+    def __call__(self, *args, **kws):
+        while True:
+            batch = self.queue.get()
+            if batch == KILL:
+                break
+            for c in batch:
+                self.slow(c)
+            self.count.value += len(batch)
+
+
 ProcTuple = namedtuple(
     'ProcTuple', 'queue proc counter')
 
 
-def proctuple(name, counter_type=FeedCounter):
+def proctuple(name, counter_type=FeedCounter, slow=None):
     queue = Queue()
     counter = counter_type(name, Value('i', 0), queue)
+    if slow is not None:
+        counter.slow = slow.call(name)
     proc = Process(target=counter)
     proc.start()
     return ProcTuple(queue, proc, counter)
 
 
-def process_test(BOOK):
-    vowel, cons, other = [proctuple(name)
+def process_test(BOOK, slow=None):
+    vowel, cons, other = [proctuple(name, SlowFeedCounter if slow else FeedCounter, slow)
                           for name in ('vowel', 'consonant', 'other')]
 
     for c in BOOK:
@@ -82,9 +109,9 @@ def process_test(BOOK):
 # [process_test]
 
 
-def batched_process_test(BOOK, size):
+def batched_process_test(BOOK, size, slow=None):
     # One list per class is filled, and put whole when it holds `size` events.
-    tuples = [proctuple(name, BatchFeedCounter) for name in ('vowel', 'consonant', 'other')]
+    tuples = [proctuple(name, SlowBatchFeedCounter if slow else BatchFeedCounter, slow) for name in ('vowel', 'consonant', 'other')]
     batches = [[], [], []]
     for c in BOOK:
         which = 0 if c in 'aeiouAEIOU' else 1 if c in letters else 2
@@ -105,4 +132,6 @@ if __name__ == '__main__':
     sys.exit(main(chapter=3, title='Count letters with a pool of fed worker processes',
                   mechanism='multiprocessing.Queue put/get per event', default_runs=3, default_limit=20_000,
                   takes_batch=True,
-                  count=lambda book, batch: batched_process_test(book, batch) if batch else process_test(book)))
+                  count=None, options=counters.options(
+                      lambda book, batch, slow: batched_process_test(book, batch, slow) if batch
+                      else process_test(book, slow))))

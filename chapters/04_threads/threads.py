@@ -18,6 +18,7 @@ from threading import Thread
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'common', 'python'))
 from harness import LetterTypes, letters, main  # noqa: E402
+import counters  # noqa: E402
 
 KILL = None  # the sentinel value that stops a counter thread
 
@@ -52,21 +53,48 @@ class BatchFeedCounter(FeedCounter):
             self.count += len(batch)
 
 
+class SlowFeedCounter(FeedCounter):
+    """FeedCounter whose every event, in the counter's thread, first does what --work and
+    --counter ask (`slow` is the function counters.Slow.call gave)."""
+
+    def __call__(self, *args, **kws):
+        while True:
+            c = self.queue.get()
+            if c is KILL:
+                break
+            self.slow(c)
+            self.count += 1
+
+
+class SlowBatchFeedCounter(FeedCounter):
+    def __call__(self, *args, **kws):
+        while True:
+            batch = self.queue.get()
+            if batch is KILL:
+                break
+            for c in batch:
+                self.slow(c)
+            self.count += len(batch)
+
+
 ThreadTuple = namedtuple('ThreadTuple', 'queue thread counter')
 
 
-def threadtuple(name, counter_type=FeedCounter):
+def threadtuple(name, counter_type=FeedCounter, slow=None):
     queue = Queue()
     counter = counter_type(name, queue)
+    if slow is not None:
+        counter.slow = slow.call(name)
     thread = Thread(target=counter)
     thread.start()
     return ThreadTuple(queue, thread, counter)
 
 
-def thread_test(BOOK):
-    vowel = threadtuple('vowel')
-    consonant = threadtuple('consonant')
-    other = threadtuple('other')
+def thread_test(BOOK, slow=None):
+    kind = SlowFeedCounter if slow else FeedCounter
+    vowel = threadtuple('vowel', kind, slow)
+    consonant = threadtuple('consonant', kind, slow)
+    other = threadtuple('other', kind, slow)
     # ... the rest is same as with processtuple()
     for c in BOOK:
         if c in 'aeiouAEIOU':
@@ -83,9 +111,9 @@ def thread_test(BOOK):
 # [thread_test]
 
 
-def batched_thread_test(BOOK, size):
+def batched_thread_test(BOOK, size, slow=None):
     # One list per class is filled, and put whole when it holds `size` events.
-    tuples = [threadtuple(name, BatchFeedCounter) for name in ('vowel', 'consonant', 'other')]
+    tuples = [threadtuple(name, SlowBatchFeedCounter if slow else BatchFeedCounter, slow) for name in ('vowel', 'consonant', 'other')]
     batches = [[], [], []]
     for c in BOOK:
         which = 0 if c in 'aeiouAEIOU' else 1 if c in letters else 2
@@ -106,4 +134,6 @@ if __name__ == '__main__':
     sys.exit(main(chapter=4, title='Count letters with fed worker threads',
                   mechanism='queue.Queue put/get per event', default_runs=3, default_limit=200_000,
                   takes_batch=True,
-                  count=lambda book, batch: batched_thread_test(book, batch) if batch else thread_test(book)))
+                  count=None, options=counters.options(
+                      lambda book, batch, slow: batched_thread_test(book, batch, slow) if batch
+                      else thread_test(book, slow))))

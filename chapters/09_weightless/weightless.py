@@ -12,6 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'common', 'python'))
 from harness import LetterTypes, letters, main  # noqa: E402
+import counters  # noqa: E402
 
 
 # [weightless_test]
@@ -47,6 +48,32 @@ def weightless_test(BOOK):
 # [weightless_test]
 
 
+@coroutine
+def slow_generator_counter(call):
+    """generator_counter whose every event first does what --work and --counter ask."""
+    count = 0
+    while True:
+        c = yield count
+        call(c)
+        count += 1
+
+
+def slow_weightless_test(BOOK, slow):
+    vowel_t, consonant_t, other_t = [slow_generator_counter(slow.call(name))
+                                     for name in ['vowel', 'consonant', 'other']]
+    vowel = consonant = other = 0
+    for c in BOOK:
+        if c in 'aeiouAEIOU':
+            vowel = vowel_t.send(c)
+        elif c in letters:
+            consonant = consonant_t.send(c)
+        else:
+            other = other_t.send(c)
+    return LetterTypes(vowel, consonant, other)
+
+
 if __name__ == '__main__':
     sys.exit(main(chapter=9, title='Count letters with weightless generator coroutines',
-                  mechanism='send() into a primed generator', count=lambda book, batch: weightless_test(book)))
+                  mechanism='send() into a primed generator', count=None,
+                  options=counters.options(lambda book, batch, slow: slow_weightless_test(book, slow) if slow
+                                           else weightless_test(book))))

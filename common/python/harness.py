@@ -237,10 +237,10 @@ except OSError as error:
     shutil.rmtree(directory, ignore_errors=True)
     sys.stderr.write('cannot start %s: %s\n' % (command[0], error.strerror or error))
     sys.exit(127)
-ended = os.pidfd_open(server.pid)
+ended = os.pidfd_open(server.pid) if hasattr(os, 'pidfd_open') else None  # PyPy has none: poll
 while True:
-    ready = select.select([0, ended], [], [])[0]
-    if ended in ready or (0 in ready and not os.read(0, 4096)):
+    ready = select.select([0] + ([ended] if ended is not None else []), [], [], None if ended is not None else 0.05)[0]
+    if ended in ready or server.poll() is not None or (0 in ready and not os.read(0, 4096)):
         break
 if server.poll() is None:
     server.terminate()
