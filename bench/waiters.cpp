@@ -10,8 +10,8 @@
 namespace workbook::bench {
 
 // The rows. A process or a thread per wait holds a connection of its own (the counter service
-// holds the other end of each); the loop chapters' waits share one pipelined connection, except
-// gevent's peer, whose redis-py pool opens a connection per greenlet waiting. Chapter 12's
+// holds the other end of each); the loop chapters' waits, and their Python peers', share one
+// pipelined connection. Chapter 12's
 // greenlets each have a protected stack (two memory maps); so does each thread.
 // A chapter not part of the build (or a peer not there) reads "not built" rather than failing.
 std::vector<WaiterMechanism> waiter_mechanisms() {
@@ -20,7 +20,7 @@ std::vector<WaiterMechanism> waiter_mechanisms() {
         {2, WaiterRunner::chapter, "", "", "a process per wait", false, 1, 1, 0, 0, 0},
         {0, WaiterRunner::program, "", "workbook-thread-waiters", "a thread per wait", false, 1, 1, 2, 0, 0},
         {12, WaiterRunner::chapter, "", "", "a greenlet per wait, one thread", true, 0, 0, 2, 10'000, 16 * KiB},
-        {12, WaiterRunner::python, "", "event_loop.py", "gevent: a greenlet per wait", true, 0, 1, 0, 0, 0},
+        {12, WaiterRunner::python, "", "event_loop.py", "gevent: a greenlet per wait", true, 0, 0, 0, 0, 0},
         {13, WaiterRunner::chapter, "", "", "a Deferred per wait, one thread", true, 0, 0, 0, 0, 0},
         {13, WaiterRunner::python, "", "deferreds.py", "Twisted: a Deferred per wait", true, 0, 0, 0, 0, 0},
         {14, WaiterRunner::chapter, "", "", "a task per wait, one thread", true, 0, 0, 0, 10'000, 1 * KiB},

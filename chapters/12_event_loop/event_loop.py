@@ -12,20 +12,24 @@ C++. Run it beside the C++, with the interpreter that has gevent (Debian's pytho
     ./build/default/bin/12_event_loop --counter service --wait 1000 --limit 2000
 
 Each event costs two greenlet switches through the hub; with a server, one request and one reply
-on one of up to N connections (redis-py's pool opens one per greenlet waiting at once).
+on the one connection, pipelined.
 """
 from gevent import monkey
 monkey.patch_all()
 
 import atexit  # noqa: E402
+import collections  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 
 import gevent  # noqa: E402
+import gevent.event  # noqa: E402
+import gevent.lock  # noqa: E402
 import redis  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'common', 'python'))
-from harness import LetterTypes, UsageError, letters, main, start_private_server  # noqa: E402
+from harness import (LetterTypes, counter_keys, counter_server, declare_server_options,  # noqa: E402
+                     letters, main, server_started)
 
 
 class Counter(object):
@@ -47,8 +51,8 @@ class Counter(object):
         return repr(self.count)
 
 
-def hub_test(BOOK, in_flight, server=None, prefix=''):
-    vowel, consonant, other = [Counter(name, server, prefix + name) for name in ['vowel', 'consonant', 'other']]
+def hub_test(BOOK, in_flight, server=None, keys=(None, None, None)):
+    vowel, consonant, other = [Counter(name, server, key) for name, key in zip(['vowel', 'consonant', 'other'], keys)]
     events = iter(BOOK)                   # shared: each greenlet takes the next event
 
     def worker():
@@ -66,74 +70,103 @@ def hub_test(BOOK, in_flight, server=None, prefix=''):
 
 
 
+class Connection(object):
+    """redis-py's connection to the server, its socket made cooperative by the monkey-patching,
+    shared by every greenlet: each call writes its command at once and waits on the hub for its
+    reply; one reading greenlet hands the replies, in order, to the calls waiting (a server
+    answers a connection's requests in order). So all the greenlets wait at once on one
+    connection, pipelined, as the C++ chapter's do, rather than on a connection each."""
+
+    def __init__(self, socket, timeout):
+        self.connection = redis.UnixDomainSocketConnection(path=socket, socket_timeout=timeout)
+        self.connection.connect()
+        self.writing = gevent.lock.Semaphore()  # one writer at a time: requests and waiters in one order
+        self.waiting = collections.deque()      # an AsyncResult per request written, oldest first
+        self.reader = None
+
+    def command(self, *words):
+        reply = gevent.event.AsyncResult()
+        with self.writing:
+            self.waiting.append(reply)
+            try:
+                self.connection.send_packed_command(self.connection.pack_command(*words), check_health=False)
+            except redis.RedisError as error:
+                self.fail(error)
+        if self.reader is None and self.waiting:
+            self.reader = gevent.spawn(self.read)
+        return reply.get()
+
+    def incr(self, key):
+        return self.command('INCR', key)
+
+    def read(self):
+        try:
+            while self.waiting:
+                try:
+                    value = self.connection.read_response()
+                except redis.ResponseError as error:
+                    self.waiting.popleft().set_exception(error)
+                except redis.RedisError as error:
+                    self.fail(error)
+                else:
+                    self.waiting.popleft().set(value)
+        finally:
+            self.reader = None
+
+    def fail(self, error):
+        while self.waiting:
+            self.waiting.popleft().set_exception(error)
+
+    def close(self):
+        self.connection.disconnect()
+
+
 class Server(object):
     """The counter service or Redis: a private one on a Unix socket in a directory of its own,
     removed with it by its keeper, or (--socket) one already listening there."""
 
     def __init__(self, kind, wait_us, socket=None):
-        self.process = None
-        if socket is None:
-            self.process, self.socket, self.name = start_private_server(kind, wait_us)
-        else:
-            self.socket, self.name = socket, 'the counter service' if kind == 'service' else 'Redis'
-        self.client = redis.Redis(unix_socket_path=self.socket)
-        with gevent.Timeout(10, OSError('%s did not start within 10 seconds' % self.name)):
-            while True:
-                if self.process is not None and self.process.poll() is not None:
-                    raise OSError('%s exited with status %d at start' % (self.name, self.process.returncode))
-                try:
-                    self.client.ping()
-                    break
-                except redis.ConnectionError as error:
-                    if self.process is None:
-                        raise OSError('cannot reach %s at %s: %s' % (self.name, self.socket, error)) from None
-                    gevent.sleep(0.005)
+        self.client = None
+        self.process, self.socket, self.name = counter_server(kind, wait_us, socket)
+        # A reply is awaited as long as the C++ clients await it: a second, or ten times the wait.
+        timeout = max(1.0, wait_us * 10e-6)
+        self.client = server_started(self.process, self.name, self.socket, lambda: Connection(self.socket, timeout),
+                                     redis.ConnectionError, gevent.sleep)
+        self.client.command('PING')
 
     def stop(self, keys=()):
-        if keys and self.process is None:
-            try:                          # a server shared with others keeps none of the run's keys
-                self.client.delete(*keys)
-            except redis.RedisError:
-                pass
-        self.client.close()
+        if self.client is not None:
+            if keys and self.process is None:  # a server shared with others keeps none of the run's keys
+                try:
+                    self.client.command('DEL', *keys)
+                except redis.RedisError:
+                    pass
+            self.client.close()
         if self.process is not None:
             self.process.stop()
 
 
 def declare_options(parser):
-    parser.add_argument('--counter', choices=['local', 'service', 'redis'], default='local',
-                        help='where each counter call goes (default local)')
-    parser.add_argument('--wait', type=int, default=None, metavar='US',
-                        help='with --counter service: the service answers after US microseconds (default 0)')
-    parser.add_argument('--in-flight', type=int, default=100, metavar='N',
-                        help='greenlets, each taking the next event (default %(default)s)')
-    parser.add_argument('--socket', default=None, metavar='PATH',
-                        help='with --counter service or redis: the server already listening on the Unix socket '
-                        'PATH, instead of a private one')
+    check_server_options = declare_server_options(parser, 'greenlets')
 
     def check(options):
-        if options.in_flight < 1:
-            raise UsageError('--in-flight: needs a whole number of at least 1, got %d' % options.in_flight)
-        if options.wait is not None and (options.counter != 'service' or options.wait < 0):
-            raise UsageError('--wait is for --counter service, as a whole number of microseconds')
-        if options.socket is not None and (options.counter == 'local' or options.wait is not None or not options.socket):
-            raise UsageError('--socket is for --counter service or redis, without --wait (the server has its own)')
+        check_server_options(options)
         servers = []
 
         def count(book, batch):
             if options.counter == 'local':
                 return hub_test(book, options.in_flight)
-            prefix = 'workbook:%d:' % os.getpid()
+            keys = counter_keys()
             if not servers:
                 servers.append(Server(options.counter, options.wait or 0, options.socket))
-                atexit.register(servers[0].stop, [prefix + name for name in ('vowel', 'consonant', 'other')])
+                atexit.register(servers[0].stop, keys)
             server = servers[0]
-            server.client.delete(*[prefix + name for name in ('vowel', 'consonant', 'other')])
             try:
-                counts = hub_test(book, options.in_flight, server.client, prefix)
+                server.client.command('DEL', *keys)
+                counts = hub_test(book, options.in_flight, server.client, keys)
+                held = tuple(int(server.client.command('GET', key) or 0) for key in keys)
             except redis.RedisError as error:
                 raise RuntimeError('%s: %s' % (server.name, error)) from None
-            held = tuple(int(server.client.get(prefix + name) or 0) for name in ('vowel', 'consonant', 'other'))
             if held != tuple(counter.count for counter in counts):
                 raise RuntimeError('%s counted %s, the greenlets %s' % (server.name, held, counts))
             return counts

@@ -18,62 +18,45 @@ Each event costs a Deferred and a turn of the reactor (and for inline a resume o
 with a server, one request and one reply on the one connection, pipelined.
 """
 import atexit
-import collections
 import os
 import sys
-import time
 
-import hiredis
 from twisted.internet import defer, protocol, reactor
 from twisted.internet.endpoints import UNIXClientEndpoint
 from twisted.python.failure import Failure
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'common', 'python'))
-from harness import LetterTypes, UsageError, letters, main, start_private_server  # noqa: E402
+from harness import (LetterTypes, Pipeline, counter_keys, counter_server, declare_server_options,  # noqa: E402
+                     letters, main, server_started)
 
 
 class CounterProtocol(protocol.Protocol):
-    """One connection to the counter service or Redis: commands pipelined, replies in order."""
+    """One connection to the counter service or Redis: commands pipelined, each reply firing the
+    Deferred of its request (harness.Pipeline matches them in order)."""
 
     def __init__(self, name):
-        self.name = name
-        self.reader = hiredis.Reader()
-        self.pending = collections.deque()  # a Deferred per request sent, oldest first
-        self.failure = None                 # what ended the connection; every later call fails so
+        self.pipeline = Pipeline(name, self.settle)
 
     def command(self, *words):
         reply = defer.Deferred()
-        if self.failure is not None:
-            reply.errback(self.failure)
-            return reply
-        words = [word if isinstance(word, bytes) else str(word).encode() for word in words]
-        self.transport.write(b'*%d\r\n' % len(words) + b''.join(b'$%d\r\n%s\r\n' % (len(w), w) for w in words))
-        self.pending.append(reply)
+        request = self.pipeline.request(reply, *words)
+        if request is not None:
+            self.transport.write(request)
         return reply
 
+    @staticmethod
+    def settle(reply, value, error):
+        if error is None:
+            reply.callback(value)
+        else:
+            reply.errback(Failure(error))
+
     def dataReceived(self, data):
-        self.reader.feed(data)
-        try:
-            while self.pending:
-                reply = self.reader.gets()
-                if reply is False:
-                    return
-                if isinstance(reply, hiredis.ReplyError):
-                    self.pending.popleft().errback(RuntimeError('%s: %s' % (self.name, reply)))
-                else:
-                    self.pending.popleft().callback(reply)
-        except hiredis.ProtocolError as error:
-            self.fail('%s sent a malformed reply (%s)' % (self.name, error))
+        if not self.pipeline.received(data):
             self.transport.loseConnection()
 
     def connectionLost(self, reason=protocol.connectionDone):
-        self.fail('%s closed the connection' % self.name)
-
-    def fail(self, message):
-        if self.failure is None:
-            self.failure = Failure(RuntimeError(message))
-        while self.pending:
-            self.pending.popleft().errback(self.failure)
+        self.pipeline.fail('%s closed the connection' % self.pipeline.name)
 
 
 def wait_for(deferred):
@@ -115,8 +98,8 @@ class Counter(object):
         return repr(self.count)
 
 
-def deferred_test(BOOK, in_flight, variant, server=None, prefix=''):
-    vowel, consonant, other = [Counter(name, server, prefix + name) for name in ['vowel', 'consonant', 'other']]
+def deferred_test(BOOK, in_flight, variant, server=None, keys=(None, None, None)):
+    vowel, consonant, other = [Counter(name, server, key) for name, key in zip(['vowel', 'consonant', 'other'], keys)]
     events = iter(BOOK)                   # shared: each lane takes the next event
 
     def counter_of(c):
@@ -157,29 +140,15 @@ class Server(object):
     removed with it by its keeper, or (--socket) one already listening there."""
 
     def __init__(self, kind, wait_us, socket=None):
-        self.process = None
-        if socket is None:
-            self.process, self.socket, self.name = start_private_server(kind, wait_us)
-        else:
-            self.socket, self.name = socket, 'the counter service' if kind == 'service' else 'Redis'
         self.client = None
-        deadline = time.monotonic() + 10
+        self.process, self.socket, self.name = counter_server(kind, wait_us, socket)
         factory = protocol.Factory.forProtocol(lambda: CounterProtocol(self.name))
-        while self.client is None:
-            if self.process is not None and self.process.poll() is not None:
-                raise OSError('%s exited with status %d at start' % (self.name, self.process.returncode))
-            if time.monotonic() > deadline:
-                raise OSError('%s did not start within 10 seconds' % self.name)
-            try:
-                self.client = wait_for(UNIXClientEndpoint(reactor, self.socket).connect(factory))
-            except Exception as error:
-                if self.process is None:
-                    raise OSError('cannot reach %s at %s: %s' % (self.name, self.socket, error)) from None
-                time.sleep(0.005)
+        connect = lambda: wait_for(UNIXClientEndpoint(reactor, self.socket).connect(factory))  # noqa: E731
+        self.client = server_started(self.process, self.name, self.socket, connect, Exception)
         wait_for(self.client.command('PING'))
 
     def stop(self, keys=()):
-        if self.client is not None and self.client.failure is None:
+        if self.client is not None and self.client.pipeline.failure is None:
             if keys and self.process is None:  # a server shared with others keeps none of the run's keys
                 try:
                     wait_for(self.client.command('DEL', *keys))
@@ -193,36 +162,22 @@ class Server(object):
 def declare_options(parser):
     parser.add_argument('--variant', choices=['inline', 'chain'], default='inline',
                         help='inline: generators under inlineCallbacks; chain: plain callback chains (default inline)')
-    parser.add_argument('--counter', choices=['local', 'service', 'redis'], default='local',
-                        help='where each counter call goes (default local)')
-    parser.add_argument('--wait', type=int, default=None, metavar='US',
-                        help='with --counter service: the service answers after US microseconds (default 0)')
-    parser.add_argument('--in-flight', type=int, default=100, metavar='N',
-                        help='lanes, each taking the next event (default %(default)s)')
-    parser.add_argument('--socket', default=None, metavar='PATH',
-                        help='with --counter service or redis: the server already listening on the Unix socket '
-                        'PATH, instead of a private one')
+    check_server_options = declare_server_options(parser, 'lanes')
 
     def check(options):
-        if options.in_flight < 1:
-            raise UsageError('--in-flight: needs a whole number of at least 1, got %d' % options.in_flight)
-        if options.wait is not None and (options.counter != 'service' or options.wait < 0):
-            raise UsageError('--wait is for --counter service, as a whole number of microseconds')
-        if options.socket is not None and (options.counter == 'local' or options.wait is not None or not options.socket):
-            raise UsageError('--socket is for --counter service or redis, without --wait (the server has its own)')
+        check_server_options(options)
         servers = []
 
         def count(book, batch):
             if options.counter == 'local':
                 return deferred_test(book, options.in_flight, options.variant)
-            prefix = 'workbook:%d:' % os.getpid()
-            keys = [prefix + name for name in ('vowel', 'consonant', 'other')]
+            keys = counter_keys()
             if not servers:
                 servers.append(Server(options.counter, options.wait or 0, options.socket))
                 atexit.register(servers[0].stop, keys)
             server = servers[0]
             wait_for(server.client.command('DEL', *keys))
-            counts = deferred_test(book, options.in_flight, options.variant, server.client, prefix)
+            counts = deferred_test(book, options.in_flight, options.variant, server.client, keys)
             held = tuple(int(wait_for(server.client.command('GET', key)) or 0) for key in keys)
             if held != tuple(counter.count for counter in counts):
                 raise RuntimeError('%s counted %s, the Deferreds %s' % (server.name, held, counts))

@@ -3,9 +3,10 @@
 After the talk, Python put the skeleton of these libraries into the language: PEP 492's `async def`
 and `await`, coroutines driven as Tasks by asyncio's event loop. A pool of --in-flight tasks each
 take the next event of the book and await its counter. With --counter service (or redis) the
-counter is a server, and the call is `await client.incr(key)` on redis-py's asyncio client
-(Debian's python3-redis): the task sends its request and suspends; the loop resumes it with the
-reply. With local counters the wait is `await asyncio.sleep(0)`: one trip through the loop per
+counter is a server, and the call is `await client.incr(key)` on one connection that every task
+shares, an asyncio Protocol whose replies hiredis's reader parses (Debian's python3-hiredis), as
+the C++ client's: the task writes its request and suspends on a future; the loop resumes it when
+the reply comes. With local counters the wait is `await asyncio.sleep(0)`: one trip through the loop per
 event, as in the C++. `--loop uvloop` runs the same tasks on uvloop, libuv's loop for asyncio
 (python3-uvloop, CPython only). Run it beside the C++, with the interpreter that has them:
 
@@ -13,15 +14,12 @@ event, as in the C++. `--loop uvloop` runs the same tasks on uvloop, libuv's loo
     ./build/default/bin/14_async_await --counter service --wait 1000 --limit 2000
 
 Each event costs a task's suspension and resumption by the loop; with a server, one request and one
-reply on one of up to N connections (redis-py's pool opens one per task waiting at once).
+reply on the one connection, pipelined.
 """
 import asyncio
 import atexit
 import os
 import sys
-import time
-
-import redis.asyncio
 
 try:
     import uvloop
@@ -29,7 +27,8 @@ except ImportError:  # CPython only; --loop uvloop then says what to install
     uvloop = None
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'common', 'python'))
-from harness import LetterTypes, UsageError, letters, main, start_private_server  # noqa: E402
+from harness import (LetterTypes, Pipeline, UsageError, counter_keys, counter_server, declare_server_options,  # noqa: E402
+                     letters, main, server_started)
 
 
 class Counter(object):
@@ -51,8 +50,8 @@ class Counter(object):
         return repr(self.count)
 
 
-async def task_test(BOOK, in_flight, server=None, prefix=''):
-    vowel, consonant, other = [Counter(name, server, prefix + name) for name in ['vowel', 'consonant', 'other']]
+async def task_test(BOOK, in_flight, server=None, keys=(None, None, None)):
+    vowel, consonant, other = [Counter(name, server, key) for name, key in zip(['vowel', 'consonant', 'other'], keys)]
     events = iter(BOOK)                       # shared: each task takes the next event
 
     async def worker():
@@ -74,43 +73,87 @@ async def task_test(BOOK, in_flight, server=None, prefix=''):
     return LetterTypes(vowel, consonant, other)
 
 
+class Connection(asyncio.Protocol):
+    """One connection to the counter service or Redis, shared by every task: each call writes its
+    command at once and awaits a future, which the reply settles (harness.Pipeline matches them in
+    order). If requests wait longer than `timeout` seconds with no reply, every one fails."""
+
+    def __init__(self, loop, name, timeout):
+        self.loop, self.timeout = loop, timeout
+        self.pipeline = Pipeline(name, self.settle)
+        self.transport = None
+        self.timer = None
+        self.last = 0.0                       # when a reply last came, or a request went out
+
+    def command(self, *words):
+        reply = self.loop.create_future()
+        request = self.pipeline.request(reply, *words)
+        if request is not None:
+            self.transport.write(request)
+            self.last = self.loop.time()
+            if self.timer is None:
+                self.timer = self.loop.call_at(self.last + self.timeout, self.check)
+        return reply
+
+    async def incr(self, key):
+        return await self.command('INCR', key)
+
+    def check(self):
+        self.timer = None
+        if not self.pipeline.waiting:
+            return
+        if self.loop.time() - self.last >= self.timeout:
+            self.pipeline.fail('%s did not answer within %g s' % (self.pipeline.name, self.timeout))
+            self.transport.close()
+        else:
+            self.timer = self.loop.call_at(self.last + self.timeout, self.check)
+
+    @staticmethod
+    def settle(reply, value, error):
+        if not reply.done():                  # a task cancelled at its await leaves its future so
+            if error is None:
+                reply.set_result(value)
+            else:
+                reply.set_exception(error)
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def data_received(self, data):
+        self.last = self.loop.time()
+        if not self.pipeline.received(data):
+            self.transport.close()
+
+    def connection_lost(self, error):
+        self.pipeline.fail('%s closed the connection' % self.pipeline.name)
+
+
 class Server(object):
     """The counter service or Redis: a private one on a Unix socket in a directory of its own,
     removed with it by its keeper, or (--socket) one already listening there."""
 
     def __init__(self, loop, kind, wait_us, socket=None):
         self.loop = loop
-        self.process = None
-        if socket is None:
-            self.process, self.socket, self.name = start_private_server(kind, wait_us)
-        else:
-            self.socket, self.name = socket, 'the counter service' if kind == 'service' else 'Redis'
+        self.client = None
+        self.process, self.socket, self.name = counter_server(kind, wait_us, socket)
         # A reply is awaited as long as the C++ clients await it: a second, or ten times the wait.
-        self.client = redis.asyncio.Redis(unix_socket_path=self.socket, socket_timeout=max(1.0, wait_us * 10e-6))
-        loop.run_until_complete(self.started())
+        timeout = max(1.0, wait_us * 10e-6)
+        connect = lambda: loop.run_until_complete(  # noqa: E731
+            loop.create_unix_connection(lambda: Connection(loop, self.name, timeout), self.socket))[1]
+        self.client = server_started(self.process, self.name, self.socket, connect, OSError)
+        self.run(self.client.command('PING'))
 
-    async def started(self):
-        deadline = time.monotonic() + 10
-        while True:
-            if self.process is not None and self.process.poll() is not None:
-                raise OSError('%s exited with status %d at start' % (self.name, self.process.returncode))
-            if time.monotonic() > deadline:
-                raise OSError('%s did not start within 10 seconds' % self.name)
-            try:
-                await self.client.ping()
-                return
-            except redis.ConnectionError as error:
-                if self.process is None:
-                    raise OSError('cannot reach %s at %s: %s' % (self.name, self.socket, error)) from None
-                await asyncio.sleep(0.005)
+    def run(self, awaitable):
+        return self.loop.run_until_complete(awaitable)
 
     def stop(self, keys=()):
-        try:
-            if keys and self.process is None:  # a server shared with others keeps none of the run's keys
-                self.loop.run_until_complete(self.client.delete(*keys))
-            self.loop.run_until_complete(self.client.close(close_connection_pool=True))
-        except (redis.RedisError, OSError):
-            pass                              # a server that has gone is no error here
+        if self.client is not None and self.client.pipeline.failure is None:
+            try:
+                if keys and self.process is None:  # a server shared with others keeps none of the run's keys
+                    self.run(self.client.command('DEL', *keys))
+            except RuntimeError:
+                pass                          # a server that has gone is no error here
+            self.client.transport.close()
         if self.process is not None:
             self.process.stop()
 
@@ -118,23 +161,10 @@ class Server(object):
 def declare_options(parser):
     parser.add_argument('--loop', choices=['asyncio', 'uvloop'], default='asyncio',
                         help="asyncio: the standard library's event loop; uvloop: libuv's (default asyncio)")
-    parser.add_argument('--counter', choices=['local', 'service', 'redis'], default='local',
-                        help='where each counter call goes (default local)')
-    parser.add_argument('--wait', type=int, default=None, metavar='US',
-                        help='with --counter service: the service answers after US microseconds (default 0)')
-    parser.add_argument('--in-flight', type=int, default=100, metavar='N',
-                        help='tasks, each taking the next event (default %(default)s)')
-    parser.add_argument('--socket', default=None, metavar='PATH',
-                        help='with --counter service or redis: the server already listening on the Unix socket '
-                        'PATH, instead of a private one')
+    check_server_options = declare_server_options(parser, 'tasks')
 
     def check(options):
-        if options.in_flight < 1:
-            raise UsageError('--in-flight: needs a whole number of at least 1, got %d' % options.in_flight)
-        if options.wait is not None and (options.counter != 'service' or options.wait < 0):
-            raise UsageError('--wait is for --counter service, as a whole number of microseconds')
-        if options.socket is not None and (options.counter == 'local' or options.wait is not None or not options.socket):
-            raise UsageError('--socket is for --counter service or redis, without --wait (the server has its own)')
+        check_server_options(options)
         if options.loop == 'uvloop' and uvloop is None:
             raise UsageError('--loop uvloop: this interpreter has no uvloop (Debian python3-uvloop, for CPython)')
         loop = uvloop.new_event_loop() if options.loop == 'uvloop' else asyncio.new_event_loop()
@@ -145,24 +175,14 @@ def declare_options(parser):
         def count(book, batch):
             if options.counter == 'local':
                 return loop.run_until_complete(task_test(book, options.in_flight))
-            prefix = 'workbook:%d:' % os.getpid()
-            keys = [prefix + name for name in ('vowel', 'consonant', 'other')]
+            keys = counter_keys()
             if not servers:
                 servers.append(Server(loop, options.counter, options.wait or 0, options.socket))
                 atexit.register(servers[0].stop, keys)
             server = servers[0]
-            try:
-                loop.run_until_complete(server.client.delete(*keys))
-                counts = loop.run_until_complete(task_test(book, options.in_flight, server.client, prefix))
-                held = tuple(int(loop.run_until_complete(server.client.get(key)) or 0) for key in keys)
-            except redis.RedisError as error:
-                raise RuntimeError('%s: %s' % (server.name, error)) from None
-            except AttributeError as error:
-                # redis-py 4.3's asyncio client words a failed read with the server's host, which a
-                # Unix socket's connection has not: the error it was reporting is the one to say.
-                if not isinstance(error.__context__, (OSError, redis.RedisError)):
-                    raise
-                raise RuntimeError('%s: %s' % (server.name, error.__context__)) from None
+            server.run(server.client.command('DEL', *keys))
+            counts = server.run(task_test(book, options.in_flight, server.client, keys))
+            held = tuple(int(server.run(server.client.command('GET', key)) or 0) for key in keys)
             if held != tuple(counter.count for counter in counts):
                 raise RuntimeError('%s counted %s, the tasks %s' % (server.name, held, counts))
             return counts

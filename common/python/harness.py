@@ -12,6 +12,7 @@ program that the environment variable WORKBOOK_CORPUS names).
 """
 
 import argparse
+import collections
 import contextlib
 import glob
 import io
@@ -297,3 +298,111 @@ def start_private_server(kind, wait_us):
         shutil.rmtree(directory, ignore_errors=True)
         raise
     return process, socket, name
+
+
+# The loop chapters' peers (12 to 14) take the C++ chapters' counter options and keep their counts
+# in three keys of the server, named for the process so that runs sharing a server do not mix.
+
+def declare_server_options(parser, waiters):
+    """Declares --counter, --wait, --in-flight (`waiters`: what each of them is) and --socket;
+    returns the check of them once parsed, which raises UsageError."""
+    parser.add_argument('--counter', choices=['local', 'service', 'redis'], default='local',
+                        help='where each counter call goes (default local)')
+    parser.add_argument('--wait', type=int, default=None, metavar='US',
+                        help='with --counter service: the service answers after US microseconds (default 0)')
+    parser.add_argument('--in-flight', type=int, default=100, metavar='N',
+                        help='%s, each taking the next event (default %%(default)s)' % waiters)
+    parser.add_argument('--socket', default=None, metavar='PATH',
+                        help='with --counter service or redis: the server already listening on the Unix socket '
+                        'PATH, instead of a private one')
+
+    def check(options):
+        if options.in_flight < 1:
+            raise UsageError('--in-flight: needs a whole number of at least 1, got %d' % options.in_flight)
+        if options.wait is not None and (options.counter != 'service' or options.wait < 0):
+            raise UsageError('--wait is for --counter service, as a whole number of microseconds')
+        if options.socket is not None and (options.counter == 'local' or options.wait is not None or not options.socket):
+            raise UsageError('--socket is for --counter service or redis, without --wait (the server has its own)')
+    return check
+
+
+def counter_server(kind, wait_us, socket=None):
+    """(keeper, socket path, name): a private server as start_private_server starts it, or with
+    `socket` the one already listening there (keeper None)."""
+    if socket is None:
+        return start_private_server(kind, wait_us)
+    return None, socket, 'the counter service' if kind == 'service' else 'Redis'
+
+
+def counter_keys():
+    """The server's keys for this process's vowel, consonant and other counters."""
+    prefix = 'workbook:%d:' % os.getpid()
+    return [prefix + name for name in ('vowel', 'consonant', 'other')]
+
+
+def server_started(process, name, socket, connect, refused, sleep=time.sleep):
+    """Calls `connect()` until it returns instead of raising one of `refused`, for at most 10 s
+    while a private server (`process`) starts; a server given by --socket gets one try."""
+    deadline = time.monotonic() + 10
+    while True:
+        if process is not None and process.poll() is not None:
+            raise OSError('%s exited with status %d at start' % (name, process.returncode))
+        try:
+            return connect()
+        except refused as error:
+            if process is None:
+                raise OSError('cannot reach %s at %s: %s' % (name, socket, error)) from None
+            if time.monotonic() > deadline:
+                raise OSError('%s did not start within 10 seconds' % name) from None
+            sleep(0.005)
+
+
+class Pipeline(object):
+    """The requests of one connection to the counter service or Redis, pipelined: request() gives
+    each command's bytes (RESP) to write at once; received() hands each reply, parsed by hiredis's
+    reader, to the oldest request still waiting, since a server answers a connection's requests in
+    order. So many waits share one connection, as the C++ AsyncCounterClient's do. The peer's
+    `settle(waiter, reply, error)` completes a waiter: a Deferred, a future."""
+
+    def __init__(self, name, settle):
+        import hiredis  # only the peers that talk to a server need it
+        self._hiredis = hiredis
+        self.name, self.settle = name, settle
+        self.reader = hiredis.Reader()
+        self.waiting = collections.deque()  # a waiter per request written, oldest first
+        self.failure = None                 # what ended the connection; every later request fails so
+
+    def request(self, waiter, *words):
+        """The bytes of the command `words`, whose reply settles `waiter`; None (and `waiter`
+        settled with the failure) if the connection has already failed."""
+        if self.failure is not None:
+            self.settle(waiter, None, self.failure)
+            return None
+        self.waiting.append(waiter)
+        words = [word if isinstance(word, bytes) else str(word).encode() for word in words]
+        return b'*%d\r\n' % len(words) + b''.join(b'$%d\r\n%s\r\n' % (len(w), w) for w in words)
+
+    def received(self, data):
+        """Settles a waiter for each whole reply in `data`; False if a reply was malformed (the
+        connection has failed: close it)."""
+        self.reader.feed(data)
+        try:
+            while self.waiting:
+                reply = self.reader.gets()
+                if reply is False:
+                    break
+                if isinstance(reply, self._hiredis.ReplyError):
+                    self.settle(self.waiting.popleft(), None, RuntimeError('%s: %s' % (self.name, reply)))
+                else:
+                    self.settle(self.waiting.popleft(), reply, None)
+        except self._hiredis.ProtocolError as error:
+            self.fail('%s sent a malformed reply (%s)' % (self.name, error))
+            return False
+        return True
+
+    def fail(self, message):
+        """Settles every waiter, and every later request, with the error `message`."""
+        if self.failure is None:
+            self.failure = RuntimeError(message)
+        while self.waiting:
+            self.settle(self.waiting.popleft(), None, self.failure)
