@@ -39,14 +39,14 @@ bool imports(const fs::path& peer, const std::string& module) {
 }
 
 // The interpreter a peer needs: the one that has gevent for a peer on gevent, the one that has
-// Twisted for a peer on Twisted, the one that has redis.asyncio and uvloop for a peer on asyncio,
+// Twisted for a peer on Twisted, the one that has hiredis and uvloop for a peer on asyncio,
 // the one that has greenlet for a peer on greenlet (all Debian's,
 // for its own python3), python3 for the others. Empty when no interpreter here has what the peer
 // imports.
 std::string_view interpreter_for(const fs::path& peer) {
     if (imports(peer, "gevent")) return WORKBOOK_PYTHON3_GEVENT;
     if (imports(peer, "twisted")) return WORKBOOK_PYTHON3_TWISTED;
-    if (imports(peer, "redis.asyncio")) return WORKBOOK_PYTHON3_ASYNCIO;
+    if (imports(peer, "asyncio")) return WORKBOOK_PYTHON3_ASYNCIO;
     if (imports(peer, "greenlet")) return WORKBOOK_PYTHON3_GREENLET;
     return WORKBOOK_PYTHON3;
 }
@@ -358,7 +358,7 @@ TEST_CASE("chapters 12, 13 and 14's peers count on a server already listening at
 TEST_CASE("chapter 14's peer counts with its tasks, on asyncio's loop and on uvloop's, on local counters and on the counter service") {
     const fs::path peer = fs::path(WORKBOOK_SOURCE_DIR) / "chapters" / "14_async_await" / "async_await.py";
     if (std::string_view(WORKBOOK_PYTHON3_ASYNCIO).empty() && std::getenv("CI") == nullptr) {
-        MESSAGE("no python3 here has redis.asyncio and uvloop (python3-redis, python3-uvloop): skipped");
+        MESSAGE("no python3 here has hiredis and uvloop (python3-hiredis, python3-uvloop): skipped");
         return;
     }
     for (const char* loop : {"asyncio", "uvloop"}) {
