@@ -113,7 +113,8 @@ def thread_test(BOOK, slow=None):
 
 def batched_thread_test(BOOK, size, slow=None):
     # One list per class is filled, and put whole when it holds `size` events.
-    tuples = [threadtuple(name, SlowBatchFeedCounter if slow else BatchFeedCounter, slow) for name in ('vowel', 'consonant', 'other')]
+    counter_class = SlowBatchFeedCounter if slow else BatchFeedCounter
+    tuples = [threadtuple(name, counter_class, slow) for name in ('vowel', 'consonant', 'other')]
     batches = [[], [], []]
     for c in BOOK:
         which = 0 if c in 'aeiouAEIOU' else 1 if c in letters else 2
