@@ -4,55 +4,29 @@
 #include "hub.hpp"
 #include "waiter.hpp"
 
-#include "books.hpp"
-#include "child_testing.hpp"
 #include "counter_testing.hpp"
-#include "errors.hpp"
-#include "observe.hpp"
+#include "in_flight_testing.hpp"
 #include "running_program.hpp"
 
 #include "workbook/book.hpp"
-#include "workbook/chapter.hpp"
+#include "workbook/counter_kinds.hpp"
 #include "workbook/greenlet.hpp"
 
 #include <doctest/doctest.h>
 
-#include <algorithm>
-#include <csignal>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
+#include <exception>
 #include <stdexcept>
-#include <string>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 using workbook::Greenlet;
 using workbook::chapter12::count_on_hub;
 using workbook::chapter12::Waiter;
-using workbook::testing::children_of;
-using workbook::testing::error_of;
-using workbook::testing::eventually;
-using workbook::testing::no_child_remains;
-using workbook::testing::every_byte_value;
-using workbook::testing::KillServerOnceCounting;
-using workbook::testing::local_work;
+using workbook::testing::check_default_book_count;
+using workbook::testing::check_local_counts_in_flight;
+using workbook::testing::check_local_work_count;
+using workbook::testing::check_server_waits_in_flight;
+using workbook::testing::check_service_killed_mid_run;
 using workbook::testing::RunningProgram;
 using workbook::testing::service_counter;
-
-namespace {
-
-// The most greenlets seen waiting on the hub at once in one run.
-std::size_t most_waiting(workbook::Events book, const workbook::Settings& settings) {
-    std::size_t most = 0;
-    CHECK(count_on_hub(book, settings, [&most](std::size_t waiting) { most = std::max(most, waiting); }) ==
-          workbook::reference_count(book));
-    return most;
-}
-
-
-}  // namespace
 
 TEST_CASE("a waiter resumes the greenlet waiting on it with the value the hub hands it") {
     Greenlet& main = Greenlet::current();
@@ -92,57 +66,24 @@ TEST_CASE("a value or an error handed over before the wait is kept, and get() re
 }
 
 TEST_CASE("the hub's greenlets count every event once with local counters, however many are in flight") {
-    const auto bytes = every_byte_value(3);
-    const workbook::Events book{bytes.data(), bytes.size()};
-    for (std::size_t in_flight : {1, 2, 100, 1000}) {
-        INFO("in flight: ", in_flight);
-        workbook::Settings settings;
-        settings.in_flight = in_flight;
-        CHECK(most_waiting(book, settings) == std::min(in_flight, book.size()));
-    }
-    CHECK(count_on_hub({}, workbook::Settings{}) == workbook::LetterTypes{});
+    check_local_counts_in_flight(count_on_hub);
 }
 
 TEST_CASE("the hub counts the default book's first 200,000 events like the reference") {
-    const auto book = workbook::Book::default_book(200'000);
-    workbook::Settings settings;
-    settings.in_flight = 100;
-    CHECK(count_on_hub(book.events(), settings) == workbook::reference_count(book.events()));
+    check_default_book_count(count_on_hub);
 }
 
 TEST_CASE("with --work on local counters the hub counts the same") {
-    const workbook::CounterBackend work(local_work(1000));
-    const auto book = workbook::Book::default_book(300);
-    workbook::Settings settings;
-    settings.counters = &work;
-    settings.in_flight = 10;
-    CHECK(count_on_hub(book.events(), settings) == workbook::reference_count(book.events()));
+    check_local_work_count(count_on_hub);
 }
 
 TEST_CASE("with the counter service up to --in-flight calls wait at once, and the service counts each event once") {
     workbook::CounterBackend backend(service_counter(50));
-    const auto book = workbook::Book::default_book(500);
-    for (std::size_t in_flight : {1, 8, 100}) {
-        INFO("in flight: ", in_flight);
-        workbook::Settings settings;
-        settings.counters = &backend;
-        settings.in_flight = in_flight;
-        backend.reset();
-        CHECK(most_waiting(book.events(), settings) == in_flight);
-        CHECK(backend.totals() == workbook::reference_count(book.events()));
-    }
+    check_server_waits_in_flight(count_on_hub, backend, workbook::Book::default_book(500), {1, 8, 100});
 }
 
 TEST_CASE("the counter service killed mid-run fails the run with one error naming it") {
-    static const auto book = workbook::Book::default_book(1'000'000);  // a call per event: it cannot end first
-    workbook::CounterBackend backend(service_counter());
-    workbook::Settings settings;
-    settings.counters = &backend;
-    settings.in_flight = 100;
-    KillServerOnceCounting killer(backend);
-    const std::string error = error_of([&] { count_on_hub(book.events(), settings); });
-    CHECK(killer.killed());
-    CHECK_MESSAGE(error.rfind("the counter service", 0) == 0, error);
+    check_service_killed_mid_run(count_on_hub, "the counter service");
 }
 
 TEST_CASE("the program, its counter service killed mid-run, exits 1 with one line naming it, and leaves nothing") {

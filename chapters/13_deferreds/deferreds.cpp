@@ -15,6 +15,7 @@
 #include "deferreds.hpp"
 
 #include "workbook/async_counter_client.hpp"
+#include "workbook/async_counter_link.hpp"
 #include "workbook/chapter.hpp"
 #include "workbook/counter_kinds.hpp"
 #include "workbook/deferred_incr.hpp"
@@ -22,29 +23,23 @@
 #include "workbook/inline_callbacks.hpp"
 
 #include <algorithm>
-#include <array>
 #include <optional>
-#include <string>
 
 namespace workbook::chapter13 {
 namespace {
 
-// What the lanes share. The client is the last member, so it goes first, and with it every
-// Deferred still waiting (after a failure), then the loop and what its queue holds.
+// What the lanes share. The counters' link is the last member, so it goes first, and with its
+// client every Deferred still waiting (after a failure), then the loop and what its queue holds.
 struct Run {
     Run(Events events, const CounterEndpoint& endpoint, const std::function<void(std::size_t)>& waits)
-        : book(events), on_wait(waits), work(CounterEndpoint{CounterKind::local, endpoint.work, {}, {}, {}, {}}) {  // --work only
-        for (Letter letter : {Letter::vowel, Letter::consonant, Letter::other})
-            keys[static_cast<std::size_t>(letter)] = endpoint.key_prefix + std::string(counter_name(letter));
-        if (endpoint.kind != CounterKind::local) client.emplace(loop, endpoint.socket_path, endpoint.server_name, endpoint.timeouts);
-    }
+        : book(events), on_wait(waits), counters(loop, endpoint) {}
     bool more() const { return next < book.size() && !failure; }
     // An event's counter call (its work burnt first, on the loop's thread): a Deferred of the
     // reply, fired by the loop.
     Deferred<std::int64_t> call(Letter letter) {
-        work.call(letter);
-        Deferred<std::int64_t> reply = client ? deferred_incr(*client, keys[static_cast<std::size_t>(letter)])
-                                              : Deferred<std::int64_t>{};
+        counters.burn(letter);
+        AsyncCounterClient* client = counters.client();  // none for local counters
+        Deferred<std::int64_t> reply = client ? deferred_incr(*client, counters.key(letter)) : Deferred<std::int64_t>{};
         if (!client) loop.call_soon([reply]() mutable { reply.callback(0); });
         if (on_wait) on_wait(next - counts.total());  // calls made, less replies counted
         return reply;
@@ -56,13 +51,11 @@ struct Run {
 
     Events book;
     const std::function<void(std::size_t)>& on_wait;
-    CounterLink work;
-    std::array<std::string, 3> keys;
     LetterTypes counts;
     std::size_t next = 0;
     std::exception_ptr failure;
     EventLoop loop;
-    std::optional<AsyncCounterClient> client;  // none for local counters
+    AsyncCounterLink counters;
 };
 
 //! [chain]

@@ -16,6 +16,7 @@
 #include "async_await.hpp"
 
 #include "workbook/async_counter_client.hpp"
+#include "workbook/async_counter_link.hpp"
 #include "workbook/awaitables.hpp"
 #include "workbook/chapter.hpp"
 #include "workbook/counter_kinds.hpp"
@@ -27,8 +28,6 @@
 #include "asio_variant.hpp"  // the same program on standalone Asio, beside this hand-written loop
 
 #include <algorithm>
-#include <array>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -36,20 +35,18 @@
 namespace workbook::chapter14 {
 namespace {
 
-// What the tasks share. The client is the last member, so it goes first, and with it the Futures
-// still waiting for a reply (after a failure), then the loop and what its queue holds.
+// What the tasks share. The counters' link is the last member, so it goes first, and with its
+// client the Futures still waiting for a reply (after a failure), then the loop and what its
+// queue holds.
 struct Run {
     Run(Events events, const CounterEndpoint& endpoint, const std::function<void(std::size_t)>& waits)
-        : book(events), on_wait(waits), work(CounterEndpoint{CounterKind::local, endpoint.work, {}, {}, {}, {}}) {  // --work only
-        for (Letter letter : {Letter::vowel, Letter::consonant, Letter::other})
-            keys[static_cast<std::size_t>(letter)] = endpoint.key_prefix + std::string(counter_name(letter));
-        if (endpoint.kind != CounterKind::local) client.emplace(loop, endpoint.socket_path, endpoint.server_name, endpoint.timeouts);
-    }
+        : book(events), on_wait(waits), counters(loop, endpoint) {}
     // An event's counter call (its work burnt first, on the loop's thread): a Future of the reply,
     // set by the loop.
     Future<std::int64_t> call(Letter letter) {
-        work.call(letter);
-        Future<std::int64_t> reply = client ? future_incr(*client, keys[static_cast<std::size_t>(letter)]) : Future<std::int64_t>(loop);
+        counters.burn(letter);
+        AsyncCounterClient* client = counters.client();  // none for local counters
+        Future<std::int64_t> reply = client ? future_incr(*client, counters.key(letter)) : Future<std::int64_t>(loop);
         if (!client) loop.call_soon([reply]() mutable { reply.set_result(0); });
         if (on_wait) on_wait(next - counts.total());  // calls made, less replies counted
         return reply;
@@ -57,12 +54,10 @@ struct Run {
 
     Events book;
     const std::function<void(std::size_t)>& on_wait;
-    CounterLink work;
-    std::array<std::string, 3> keys;
     LetterTypes counts;
     std::size_t next = 0;
     EventLoop loop;
-    std::optional<AsyncCounterClient> client;  // none for local counters
+    AsyncCounterLink counters;
 };
 
 //! [worker]
