@@ -231,17 +231,31 @@ struct PythonLine {
     PythonPeer peer;
     std::string interpreter;  // the program, e.g. "/usr/bin/python3"
     std::string family;       // "CPython" or "PyPy": GIL rows are labelled and compared by it
-    std::size_t batch = 0;    // --batch, for the peers of chapters 03 and 04 as for their C++
+    std::size_t batch = 0;    // --batch under work, for the peers of chapters 03 and 04 (gil_batch)
     bool gil = false;         // chapters 01-04 and 09: the work and wait columns of the GIL's rows
     bool servers = true;      // it imports redis-py, so it can reach the servers
 };
+
+// The --batch of chapters 03 and 04's peers under work, so that messaging does not hide the work.
+// Smaller than the C++ rows' 4096: the peers put each worker's last, partial batch and join that
+// worker before the next one's, so the events of those batches are counted one worker at a time,
+// and with 4096 a prefix of the size a budget allows would be nothing but last batches. With 256
+// at most 765 events are. At a wait they send one message per event, which costs a few
+// microseconds against the wait's milliseconds, and every worker has all its events queued before
+// the first join.
+constexpr std::size_t gil_batch = 256;
+
+// The batch a Python row sends in `counter`'s column; 0 = one message per event.
+std::size_t batch_in(const PythonLine& line, const SlowCounter& counter) {
+    return line.gil && counter.kind != CounterKind::local ? 0 : line.batch;
+}
 
 // The peer's options for the column: its counter, its server, its batch or calls in flight.
 std::vector<std::string> counter_args(const PythonLine& line, const SlowCounter& counter, const CounterBackend& counters) {
     std::vector<std::string> args{"--counter", std::string(counter_kind_name(counter.kind))};
     if (counter.kind != CounterKind::local) args.insert(args.end(), {"--socket", counters.endpoint().socket_path});
     if (counter.work_ns > 0) args.insert(args.end(), {"--work", std::to_string(counter.work_ns)});
-    if (line.batch != 0) args.insert(args.end(), {"--batch", std::to_string(line.batch)});
+    if (batch_in(line, counter) != 0) args.insert(args.end(), {"--batch", std::to_string(batch_in(line, counter))});
     if (!line.gil) args.insert(args.end(), {"--in-flight", "100"});
     return args;
 }
@@ -281,12 +295,20 @@ double python_run(const PythonLine& line, const CounterBackend& counters, const 
 // The first probe of a Python row. The peers of chapters 12-14 keep 1000 calls in flight; a GIL
 // row starts at about a tenth of the budget at its column's cost per event (and chapter 02's
 // process per event costs milliseconds more), so that a wait of 10 ms does not make the probe
-// alone take seconds.
+// alone take seconds. Chapter 03's peer starts three processes in every run, which costs tens to
+// hundreds of milliseconds: its probe is half its budget, so that it is the measurement.
 std::uint64_t first_probe(const PythonLine& line, const SlowCounter& counter, double goal) {
     if (!line.gil) return 1000;
     double cost = 2e-6 + static_cast<double>(counter.work_ns) * 1e-9 + static_cast<double>(counter.wait_us) * 1e-6;
     if (line.peer.chapter == 2) cost += 2e-3;
-    return std::clamp<std::uint64_t>(round_down(0.1 * goal / cost), 4, 1000);
+    const double share = line.peer.chapter == 3 ? 0.5 : 0.1;
+    return std::clamp<std::uint64_t>(round_down(share * goal / cost), 4, 200'000);
+}
+
+// The seconds a Python row's run should take: the budget's, but at least a second for chapter
+// 03's peer, whose processes, started anew in each run, would be most of a shorter one.
+double python_goal(const PythonLine& line, const Budget& budget) {
+    return line.gil && line.peer.chapter == 3 ? std::max(budget.seconds_per_run, 1.0) : budget.seconds_per_run;
 }
 
 // A Python peer's row, sized like a C++ row: a probe, then a prefix that fits the budget, counted
@@ -294,7 +316,7 @@ std::uint64_t first_probe(const PythonLine& line, const SlowCounter& counter, do
 void measure_python_row(SlowRow& row, const PythonLine& line, const CounterBackend& counters,
                         const std::filesystem::path& book_file, Events book, const Budget& budget) {
     const std::uint64_t cap = budget.limit != 0 ? std::min<std::uint64_t>(budget.limit, book.size()) : book.size();
-    const double goal = budget.seconds_per_run;
+    const double goal = python_goal(line, budget);
     std::uint64_t events = std::min<std::uint64_t>(cap, first_probe(line, row.counter, goal));
     double seconds = python_run(line, counters, book_file, book, events, 2, row);
     for (int attempt = 0; attempt < 3 && events < cap && seconds < 0.5 * goal; ++attempt) {
@@ -359,7 +381,7 @@ void add_gil_lines(std::vector<PythonLine>& lines, const std::vector<PythonPeer>
             notes.push_back("--python: " + name + " has no " + family + " rows: " + why);
             continue;
         }
-        const std::size_t batch = peer.chapter == 3 || peer.chapter == 4 ? 4096 : 0;  // as the C++ rows
+        const std::size_t batch = peer.chapter == 3 || peer.chapter == 4 ? gil_batch : 0;
         lines.push_back({peer, runs, family, batch, true, imports_redis(runs)});
         without_servers = without_servers || !lines.back().servers;
     }
@@ -416,6 +438,11 @@ SlowResults measure_slow(const std::vector<const Chapter*>& chapters, Events boo
             results.notes.push_back("--python: pypy3 is not installed, so the GIL rows are CPython's only (./workbook bench installs it)");
         } else {
             add_gil_lines(peers, gil_peers, "PyPy", {"pypy3"}, results.notes);
+        }
+        if (std::any_of(peers.begin(), peers.end(), [](const PythonLine& line) { return line.gil && line.batch != 0; })) {
+            results.notes.push_back("--python: the GIL rows of 03 and 04 send --batch " + std::to_string(gil_batch) +
+                                    " under work and a message per event at waits: their peers count each worker's "
+                                    "last batch one worker at a time (bench/RESULTS.md)");
         }
     }
     if (!peers.empty()) write_book_file(python.book_file, book);
@@ -520,11 +547,10 @@ SlowResults measure_slow(const std::vector<const Chapter*>& chapters, Events boo
             row.slug = line.peer.path.filename().string();
             row.label = (line.peer.chapter < 10 ? "0" : "") + std::to_string(line.peer.chapter) + " " + row.slug;
             row.implementation = line.interpreter;
-            row.batch = line.batch;
+            row.batch = batch_in(line, counter);
             if (line.gil) {
-                // Labelled by interpreter, bounded as the C++ chapter is: one call at a time, or a
-                // worker per class.
-                if (line.batch != 0) row.label += " --batch " + std::to_string(line.batch);
+                // Labelled by interpreter (its batch, which differs by column, is in the row), and
+                // bounded as the C++ chapter is: one call at a time, or a worker per class.
                 row.label += " (" + line.family + ")";
                 const bool workers = line.peer.chapter == 3 || line.peer.chapter == 4;
                 row.rule = workers ? BoundRule::busiest_class : BoundRule::one_at_a_time;

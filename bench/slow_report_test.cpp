@@ -88,8 +88,8 @@ SlowRow gil_row(int chapter, const std::string& interpreter, SlowCounter counter
     row.interpreter = interpreter;
     row.implementation = interpreter + (interpreter == "PyPy" ? " 7.3.11" : " 3.11.2");
     row.slug = chapter == 1 ? "serial.py" : chapter == 3 ? "pools.py" : "threads.py";
-    row.batch = chapter == 1 ? 0 : 4096;
-    row.label = "0" + std::to_string(chapter) + " " + row.slug + (row.batch ? " --batch 4096" : "") + " (" + interpreter + ")";
+    row.batch = chapter == 1 || counter.kind != workbook::CounterKind::local ? 0 : 256;
+    row.label = "0" + std::to_string(chapter) + " " + row.slug + " (" + interpreter + ")";
     row.rule = chapter == 1 ? BoundRule::one_at_a_time : BoundRule::busiest_class;
     row.workers = chapter == 1 ? 1 : 3;
     row.counter = counter;
@@ -108,6 +108,7 @@ SlowRow cpp_row(int chapter, SlowCounter counter, double per_second) {
     row.interpreter.clear();
     row.implementation = "C++";
     row.slug = chapter == 1 ? "01_serial" : chapter == 3 ? "03_pools" : "04_threads";
+    row.batch = chapter == 1 ? 0 : 4096;
     row.label = row.slug + (row.batch ? " --batch 4096" : "");
     return row;
 }
