@@ -442,7 +442,7 @@ SlowResults measure_slow(const std::vector<const Chapter*>& chapters, Events boo
         if (std::any_of(peers.begin(), peers.end(), [](const PythonLine& line) { return line.gil && line.batch != 0; })) {
             results.notes.push_back("--python: the GIL rows of 03 and 04 send --batch " + std::to_string(gil_batch) +
                                     " under work and a message per event at waits: their peers count each worker's "
-                                    "last batch one worker at a time (bench/RESULTS.md)");
+                                    "last batch one worker at a time (docs/slow.md)");
         }
     }
     if (!peers.empty()) write_book_file(python.book_file, book);
