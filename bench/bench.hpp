@@ -210,6 +210,8 @@ struct SlowRow {
     unsigned workers = 1;
     SlowCounter counter;
     bool python = false;            // a Python peer, run as a program against the same server
+    bool gil = false;               // a Python row of the GIL's comparison (chapters 01-04 and 09)
+    std::string interpreter;        // Python rows: "CPython" or "PyPy", the family asked for
     std::string implementation = "C++";  // or the interpreter, "CPython 3.11.2"
     std::uint64_t events = 0;       // counted in the measured run (a prefix of the book)
     std::uint64_t book_events = 0;
@@ -229,6 +231,23 @@ struct SlowRow {
     double ratio_to_bound() const { return rate() / bound; }
 };
 
+// One line of the GIL's summary: in one column, one interpreter's threads (chapter 04's peer) and
+// processes (03's) beside its own serial peer (01's) and beside the C++ rows (batched, 4096).
+// Under work that holds the GIL, CPython's threads gain nothing from a second core and its
+// processes do; under waits that release it, its threads overlap them as C++ threads do.
+struct GilLine {
+    SlowCounter counter;
+    std::string interpreter;     // "CPython" or "PyPy"
+    std::string implementation;  // as its rows say, "CPython 3.11.2"
+    double threads_to_serial = not_measured;    // its 04's rate / its 01's
+    double processes_to_serial = not_measured;  // its 03's rate / its 01's
+    double threads_to_cpp = not_measured;       // its 04's rate / C++ 04's
+    double processes_to_cpp = not_measured;     // its 03's rate / C++ 03's
+    double cpp_threads_to_serial = not_measured;  // C++ 04's rate / C++ 01's, for contrast
+    std::vector<std::string> targets;  // its rows' GIL targets, "04 within 1.25x of its 01: met"
+    std::string text() const;          // the printed line, "GIL: work 10 us, CPython 3.11.2: ..."
+};
+
 struct SlowResults {
     Machine machine;
     std::string book_name;
@@ -239,15 +258,18 @@ struct SlowResults {
     double service_ceiling = not_measured;  // INCR per second at wait 0, a bare pipelining client
     std::string service_ceiling_how;
     std::vector<SlowRow> rows;
+    std::vector<GilLine> gil;  // filled by evaluate_slow() when there are GIL rows
     std::vector<std::string> notes;
 };
 
 // Called after each row, for progress.
 using SlowProgress = void (*)(const SlowRow& row, int index, int total);
 
-// The Python peers to run beside the C++ rows (`--slow --python`): each peer of chapters 12, 13
-// and 14 among `peers`, at 100 in flight, at wait 0, at 10 ms and against Redis, on the bench's own
-// servers (the peer's --socket). `book_file` holds the book's bytes for them.
+// The Python peers to run beside the C++ rows (`--slow --python`), on the bench's own servers (the
+// peer's --socket): each peer of chapters 12, 13 and 14 among `peers`, at 100 in flight, at wait 0,
+// at 10 ms and against Redis; and the GIL's rows, the peers of chapters 01-04 and 09 under CPython
+// and PyPy (03 and 04 at --batch 4096), at work 1 and 10 us and at waits 1 and 10 ms.
+// `book_file` holds the book's bytes for them.
 struct SlowPython {
     std::vector<PythonPeer> peers;
     std::filesystem::path book_file;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -415,6 +416,73 @@ TEST_CASE("bench --slow --python runs chapter 12's gevent peer against the same 
     CHECK(peer_columns == std::vector<std::string>{"wait 0 us", "wait 10000 us", "redis"});
     CHECK(judged_at_0);
     CHECK(judged_at_10ms);
+}
+
+// Whether an interpreter the bench looks at imports redis-py, the GIL rows' way to the servers.
+bool have_redis_py(std::vector<const char*> pythons) {
+    for (const char* python : pythons) {
+        if (run_program("/bin/sh", {"-c", std::string("command -v ") + python}).status == 0 &&
+            run_program(python, {"-c", "import redis"}).status == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+TEST_CASE("bench --slow --python runs the GIL's rows: chapters 01 and 04's peers under CPython (and PyPy), at work and at waits" *
+          doctest::skip(!have_redis() || !have_redis_py({"python3", "/usr/bin/python3"}))) {
+    Scratch scratch;
+    auto run = run_program(bench, {"--slow", "--quick", "--python", "--chapters", "4", "--limit", "20", "--no-chart",
+                                   "--book", scratch.book.string(), "--out", scratch.dir.string()});
+    INFO(run.err);
+    REQUIRE(run.status == 0);
+    auto json = nlohmann::json::parse(read(scratch.dir / "slow.json"));
+    const std::vector<std::string> all{"wait 1000 us", "wait 10000 us", "work 1 us", "work 10 us"};
+    std::map<std::string, std::vector<std::string>> columns;  // label: the columns it ran in
+    std::map<std::string, double> rates;                       // label and column: events per second
+    for (const auto& row : json["rows"]) {
+        if (!row["gil"].get<bool>()) continue;
+        INFO(row.dump());
+        const std::string label = row["label"], interpreter = row["interpreter"];
+        CHECK(row["error"] == "");  // counted, and agreed with the reference and the server
+        CHECK(row["events"].get<std::uint64_t>() >= 1);
+        CHECK(row["events"].get<std::uint64_t>() <= 20);
+        CHECK(row["implementation"].get<std::string>().rfind(interpreter + " ", 0) == 0);  // "CPython 3.11.2"
+        CHECK(label.size() > interpreter.size() + 3);
+        CHECK(label.substr(label.size() - interpreter.size() - 3) == " (" + interpreter + ")");
+        // Chapter 04's peer batches under work only; at a wait it sends a message per event.
+        if (row["chapter"] == 4) CHECK(row["batch"] == (row["kind"] == "local" ? 256 : 0));
+        columns[label].push_back(row["counter"]);
+        rates[label + ", " + row["counter"].get<std::string>()] = row["events_per_second"].get<double>();
+        if (label == "04 threads.py (CPython)" && row["counter"] == "work 10 us") {
+            CHECK(row["target"].get<std::string>().rfind("within 1.25x of its 01 (01 serial.py (CPython), CPython ", 0) == 0);
+            CHECK(row["target_status"].get<std::string>().rfind("m", 0) == 0);  // met, or missed
+        }
+    }
+    CHECK(columns["01 serial.py (CPython)"] == all);
+    CHECK(columns["04 threads.py (CPython)"] == all);
+    const bool pypy = run_program("/bin/sh", {"-c", "command -v pypy3"}).status == 0;
+    if (pypy) {
+        // Without redis-py PyPy has the work columns only, and a note says why.
+        const bool servers = have_redis_py({"pypy3"});
+        const auto expected = servers ? all : std::vector<std::string>{"work 1 us", "work 10 us"};
+        CHECK(columns["01 serial.py (PyPy)"] == expected);
+        CHECK(columns["04 threads.py (PyPy)"] == expected);
+        CHECK((run.out.find("note: --python: PyPy has no rows against the counter service") != std::string::npos) == !servers);
+    }
+    CHECK(columns.size() == (pypy ? 4u : 2u));
+    bool summarised = false;
+    for (const auto& line : json["gil"]) {
+        INFO(line.dump());
+        if (line["interpreter"] != "CPython" || line["counter"] != "work 10 us") continue;
+        summarised = true;
+        CHECK(line["threads_to_serial"].get<double>() ==
+              doctest::Approx(rates["04 threads.py (CPython), work 10 us"] / rates["01 serial.py (CPython), work 10 us"]));
+        CHECK(line["processes_to_serial"].is_null());  // chapter 03 was not asked for
+        CHECK(run.out.find(line["text"].get<std::string>() + "\n") != std::string::npos);
+        CHECK(line["text"].get<std::string>().rfind("GIL: work 10 us, CPython ", 0) == 0);
+    }
+    CHECK(summarised);
 }
 
 TEST_CASE("bench --waiters with options it does not take is one line on stderr, exit status 2, nothing written") {

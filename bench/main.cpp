@@ -81,7 +81,8 @@ void declare(CLI::App& app, Options& options) {
     app.add_flag("--python", options.python,
                  "add the talk's Python programs (chapters/*/*.py) with python3 and, where\n"
                  "installed, pypy3, and the ratio C++ / Python; with --slow, chapters 12, 13 and\n"
-                 "14's peers (gevent, Twisted, asyncio) against the same servers as the C++ rows");
+                 "14's peers (gevent, Twisted, asyncio) against the same servers as the C++ rows, and\n"
+                 "the GIL's rows: chapters 01-04 and 09's peers under CPython and PyPy, at work and waits");
     app.add_flag("--talk", options.talk,
                  "the talk's own measurement: ten runs of the whole book by the serial callout (chapter 01)\n"
                  "and the weightless dispatch (chapter 09), in C++, CPython and PyPy, beside the talk's 2012\n"
@@ -172,7 +173,7 @@ int run_slow(const Options& options, const std::vector<const workbook::Chapter*>
             "): timings will be noisy");
     }
     say("measuring every mechanism against slow counters on " + book.name() + (options.quick ? ", quick" : ""));
-    bench::SlowPython python;  // --python: chapters 12, 13 and 14's peers, on the same servers
+    bench::SlowPython python;  // --python: the peers of chapters 01-04, 09 and 12-14, on the same servers
     if (options.python) python = {bench::python_peers(WORKBOOK_SOURCE_DIR), out / "book.txt"};
     bench::SlowResults results;
     try {

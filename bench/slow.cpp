@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <exception>
 #include <functional>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -225,17 +226,49 @@ std::string first_line(const std::string& text) {
     return line.empty() ? "(no message)" : line;
 }
 
-// One run of a Python peer against the column's server: `limit` events, `runs` runs in one
-// process; returns the last run's seconds and checks its counts (the peer checks the server's).
-double python_run(const PythonPeer& peer, const std::string& interpreter, const SlowCounter& counter,
-                  const CounterBackend& counters, const std::filesystem::path& book_file, Events book,
-                  std::uint64_t limit, int runs, SlowRow& row) {
-    std::vector<std::string> args{peer.path.string(), "--book", book_file.string(), "--limit", std::to_string(limit),
-                                  "--runs", std::to_string(runs), "--json", "--in-flight", std::to_string(row.in_flight),
-                                  "--counter", std::string(counter_kind_name(counter.kind)), "--socket",
-                                  counters.endpoint().socket_path};
-    support::ProgramRun run = support::run_program(interpreter, args);
-    const std::string program = interpreter + " " + row.slug;
+// A Python peer's rows: the program that runs it, and the columns it runs in.
+struct PythonLine {
+    PythonPeer peer;
+    std::string interpreter;  // the program, e.g. "/usr/bin/python3"
+    std::string family;       // "CPython" or "PyPy": GIL rows are labelled and compared by it
+    std::size_t batch = 0;    // --batch under work, for the peers of chapters 03 and 04 (gil_batch)
+    bool gil = false;         // chapters 01-04 and 09: the work and wait columns of the GIL's rows
+    bool servers = true;      // it imports redis-py, so it can reach the servers
+};
+
+// The --batch of chapters 03 and 04's peers under work, so that messaging does not hide the work.
+// Smaller than the C++ rows' 4096: the peers put each worker's last, partial batch and join that
+// worker before the next one's, so the events of those batches are counted one worker at a time,
+// and with 4096 a prefix of the size a budget allows would be nothing but last batches. With 256
+// at most 765 events are. At a wait they send one message per event, which costs a few
+// microseconds against the wait's milliseconds, and every worker has all its events queued before
+// the first join.
+constexpr std::size_t gil_batch = 256;
+
+// The batch a Python row sends in `counter`'s column; 0 = one message per event.
+std::size_t batch_in(const PythonLine& line, const SlowCounter& counter) {
+    return line.gil && counter.kind != CounterKind::local ? 0 : line.batch;
+}
+
+// The peer's options for the column: its counter, its server, its batch or calls in flight.
+std::vector<std::string> counter_args(const PythonLine& line, const SlowCounter& counter, const CounterBackend& counters) {
+    std::vector<std::string> args{"--counter", std::string(counter_kind_name(counter.kind))};
+    if (counter.kind != CounterKind::local) args.insert(args.end(), {"--socket", counters.endpoint().socket_path});
+    if (counter.work_ns > 0) args.insert(args.end(), {"--work", std::to_string(counter.work_ns)});
+    if (batch_in(line, counter) != 0) args.insert(args.end(), {"--batch", std::to_string(batch_in(line, counter))});
+    if (!line.gil) args.insert(args.end(), {"--in-flight", "100"});
+    return args;
+}
+
+// One run of a Python peer in the row's column: `limit` events, `runs` runs in one process;
+// returns the last run's seconds and checks its counts (the peer checks the server's).
+double python_run(const PythonLine& line, const CounterBackend& counters, const std::filesystem::path& book_file,
+                  Events book, std::uint64_t limit, int runs, SlowRow& row) {
+    std::vector<std::string> args{line.peer.path.string(), "--book", book_file.string(), "--limit", std::to_string(limit),
+                                  "--runs", std::to_string(runs), "--json"};
+    for (std::string& arg : counter_args(line, row.counter, counters)) args.push_back(std::move(arg));
+    support::ProgramRun run = support::run_program(line.interpreter, args);
+    const std::string program = line.interpreter + " " + row.slug;
     if (run.status != 0) {
         throw std::runtime_error(program + " exited with status " + std::to_string(run.status) + ": " + first_line(run.err));
     }
@@ -259,19 +292,37 @@ double python_run(const PythonPeer& peer, const std::string& interpreter, const 
     return seconds.back();
 }
 
+// The first probe of a Python row. The peers of chapters 12-14 keep 1000 calls in flight; a GIL
+// row starts at about a tenth of the budget at its column's cost per event (and chapter 02's
+// process per event costs milliseconds more), so that a wait of 10 ms does not make the probe
+// alone take seconds. Chapter 03's peer starts three processes in every run, which costs tens to
+// hundreds of milliseconds: its probe is half its budget, so that it is the measurement.
+std::uint64_t first_probe(const PythonLine& line, const SlowCounter& counter, double goal) {
+    if (!line.gil) return 1000;
+    double cost = 2e-6 + static_cast<double>(counter.work_ns) * 1e-9 + static_cast<double>(counter.wait_us) * 1e-6;
+    if (line.peer.chapter == 2) cost += 2e-3;
+    const double share = line.peer.chapter == 3 ? 0.5 : 0.1;
+    return std::clamp<std::uint64_t>(round_down(share * goal / cost), 4, 200'000);
+}
+
+// The seconds a Python row's run should take: the budget's, but at least a second for chapter
+// 03's peer, whose processes, started anew in each run, would be most of a shorter one.
+double python_goal(const PythonLine& line, const Budget& budget) {
+    return line.gil && line.peer.chapter == 3 ? std::max(budget.seconds_per_run, 1.0) : budget.seconds_per_run;
+}
+
 // A Python peer's row, sized like a C++ row: a probe, then a prefix that fits the budget, counted
 // after a warm-up run in the same process (the peer's connections made, its code warm).
-void measure_python_row(SlowRow& row, const PythonPeer& peer, const std::string& interpreter,
-                        const CounterBackend& counters, const std::filesystem::path& book_file, Events book,
-                        const Budget& budget) {
+void measure_python_row(SlowRow& row, const PythonLine& line, const CounterBackend& counters,
+                        const std::filesystem::path& book_file, Events book, const Budget& budget) {
     const std::uint64_t cap = budget.limit != 0 ? std::min<std::uint64_t>(budget.limit, book.size()) : book.size();
-    const double goal = budget.seconds_per_run;
-    std::uint64_t events = std::min<std::uint64_t>(cap, 1000);
-    double seconds = python_run(peer, interpreter, row.counter, counters, book_file, book, events, 2, row);
+    const double goal = python_goal(line, budget);
+    std::uint64_t events = std::min<std::uint64_t>(cap, first_probe(line, row.counter, goal));
+    double seconds = python_run(line, counters, book_file, book, events, 2, row);
     for (int attempt = 0; attempt < 3 && events < cap && seconds < 0.5 * goal; ++attempt) {
         double fits = goal * static_cast<double>(events) / std::max(seconds, 1e-9);
         events = std::min(cap, std::max(2 * events, round_down(fits)));
-        seconds = python_run(peer, interpreter, row.counter, counters, book_file, book, events, 2, row);
+        seconds = python_run(line, counters, book_file, book, events, 2, row);
     }
     row.events = events;
     row.seconds = seconds;
@@ -280,11 +331,64 @@ void measure_python_row(SlowRow& row, const PythonPeer& peer, const std::string&
                         static_cast<double>(counted.total());
 }
 
-// The Python peers' columns: where the language should matter (wait 0), where waiting should
-// hide it (10 ms), and Redis.
+// The columns of the peers of chapters 12-14: where the language should matter (wait 0), where
+// waiting should hide it (10 ms), and Redis.
 bool python_column(const SlowCounter& counter) {
     return counter.work_ns == 0 && (counter.kind == CounterKind::redis ||
                                     (counter.kind == CounterKind::service && (counter.wait_us == 0 || counter.wait_us == 10000)));
+}
+
+// The GIL's columns: work that holds it (1 and 10 us a call), and waits that release it (1 and 10 ms).
+bool gil_column(const SlowCounter& counter) {
+    if (counter.kind == CounterKind::local) return counter.work_ns > 0;
+    return counter.kind == CounterKind::service && counter.work_ns == 0 && (counter.wait_us == 1000 || counter.wait_us == 10000);
+}
+
+bool runs_in(const PythonLine& line, const SlowCounter& counter) {
+    if (!line.gil) return python_column(counter);
+    return gil_column(counter) && (counter.kind == CounterKind::local || line.servers);
+}
+
+// Whether `interpreter` imports redis-py, the peers' way to the servers; tried once each.
+bool imports_redis(const std::string& interpreter) {
+    static std::map<std::string, bool> tried;
+    auto found = tried.find(interpreter);
+    if (found == tried.end()) {
+        found = tried.emplace(interpreter, support::run_program(interpreter, {"-c", "import redis"}).status == 0).first;
+    }
+    return found->second;
+}
+
+// The GIL peers of `family`, each with the first of `candidates` that runs it and imports
+// redis-py, else the first that runs it (its rows are then the work columns only, and a note says
+// why). A peer no candidate runs has no rows of that family, and a note says why.
+void add_gil_lines(std::vector<PythonLine>& lines, const std::vector<PythonPeer>& peers, const std::string& family,
+                   const std::vector<std::string>& candidates, std::vector<std::string>& notes) {
+    bool without_servers = false;
+    for (const PythonPeer& peer : peers) {
+        std::string runs, why;
+        for (const std::string& candidate : candidates) {
+            const std::string found = runnable_interpreter(peer, candidate, why.empty() ? &why : nullptr);
+            if (found.empty()) continue;
+            if (runs.empty()) runs = found;
+            if (imports_redis(found)) {
+                runs = found;
+                break;
+            }
+        }
+        const std::string name = (peer.chapter < 10 ? "0" : "") + std::to_string(peer.chapter) + " " + peer.path.filename().string();
+        if (runs.empty()) {
+            notes.push_back("--python: " + name + " has no " + family + " rows: " + why);
+            continue;
+        }
+        const std::size_t batch = peer.chapter == 3 || peer.chapter == 4 ? gil_batch : 0;
+        lines.push_back({peer, runs, family, batch, true, imports_redis(runs)});
+        without_servers = without_servers || !lines.back().servers;
+    }
+    if (without_servers) {
+        notes.push_back("--python: " + family + " has no rows against the counter service: " + candidates.front() +
+                        " cannot import redis-py (python3-redis), so its GIL rows are the work columns only");
+    }
 }
 
 // Writes the book for the Python peers once; throws when it cannot.
@@ -312,18 +416,42 @@ SlowResults measure_slow(const std::vector<const Chapter*>& chapters, Events boo
     }
     const bool quick = budget.seconds_per_run < 1;
     const auto counters = slow_counters();
-    // The Python peers of chapters 12, 13 and 14 that were asked for, each with its interpreter.
-    std::vector<std::pair<PythonPeer, std::string>> peers;
+    // The Python peers that were asked for: chapters 12, 13 and 14's, each with its interpreter;
+    // and the GIL's, chapters 01-04 and 09 under CPython and PyPy. Chapter 01's peer, always there
+    // beside the others, is left out only when no GIL chapter but 01 was asked for and one of 12-14 was.
+    auto chosen = [&](int number) {
+        return std::any_of(chapters.begin(), chapters.end(), [&](const Chapter* c) { return c->number == number; });
+    };
+    const bool gil = chosen(2) || chosen(3) || chosen(4) || chosen(9) || !(chosen(12) || chosen(13) || chosen(14));
+    std::vector<PythonLine> peers;
+    std::vector<PythonPeer> gil_peers;
     for (const PythonPeer& peer : python.peers) {
-        const bool chosen = std::any_of(chapters.begin(), chapters.end(), [&](const Chapter* c) { return c->number == peer.chapter; });
-        if (chosen && (peer.chapter == 12 || peer.chapter == 13 || peer.chapter == 14)) peers.emplace_back(peer, interpreter_for(peer, "python3"));
+        if (!chosen(peer.chapter)) continue;
+        if (peer.chapter >= 12 && peer.chapter <= 14) peers.push_back({peer, interpreter_for(peer, "python3"), "CPython", 0, false, true});
+        const bool gil_peer = peer.chapter == 1 || peer.chapter == 2 || peer.chapter == 3 || peer.chapter == 4 || peer.chapter == 9;
+        if (gil && gil_peer) gil_peers.push_back(peer);
+    }
+    if (!gil_peers.empty()) {
+        // Debian's python3 has the packages; the python3 first on PATH may be another build.
+        add_gil_lines(peers, gil_peers, "CPython", {"python3", "/usr/bin/python3"}, results.notes);
+        if (find_on_path("pypy3").empty()) {
+            results.notes.push_back("--python: pypy3 is not installed, so the GIL rows are CPython's only (./workbook bench installs it)");
+        } else {
+            add_gil_lines(peers, gil_peers, "PyPy", {"pypy3"}, results.notes);
+        }
+        if (std::any_of(peers.begin(), peers.end(), [](const PythonLine& line) { return line.gil && line.batch != 0; })) {
+            results.notes.push_back("--python: the GIL rows of 03 and 04 send --batch " + std::to_string(gil_batch) +
+                                    " under work and a message per event at waits: their peers count each worker's "
+                                    "last batch one worker at a time (docs/slow.md)");
+        }
     }
     if (!peers.empty()) write_book_file(python.book_file, book);
     if (!python.peers.empty() && peers.empty()) {
-        results.notes.push_back("--python: only chapters 12, 13 and 14 have Python peers for slow counters, and none was chosen");
+        results.notes.push_back("--python: none of the chosen chapters has a Python peer for slow counters (01-04, 09, 12-14)");
     }
-    const auto python_columns = std::count_if(counters.begin(), counters.end(), python_column);
-    const int total = static_cast<int>(lines.size() * counters.size() + peers.size() * static_cast<std::size_t>(python_columns));
+    std::size_t python_rows = 0;
+    for (const PythonLine& line : peers) python_rows += static_cast<std::size_t>(std::count_if(counters.begin(), counters.end(), [&](const SlowCounter& c) { return runs_in(line, c); }));
+    const int total = static_cast<int>(lines.size() * counters.size() + python_rows);
     int index = 0;
     for (const SlowCounter& counter : counters) {
         // One server per column, shared by its rows, as a chapter's runs share one.
@@ -409,23 +537,35 @@ SlowResults measure_slow(const std::vector<const Chapter*>& chapters, Events boo
             results.rows.push_back(row);
             if (progress != nullptr) progress(results.rows.back(), ++index, total);
         }
-        for (const auto& [peer, interpreter] : peers) {
-            if (!python_column(counter)) continue;
+        for (const PythonLine& line : peers) {
+            if (!runs_in(line, counter)) continue;
             SlowRow row;
-            row.chapter = peer.chapter;
+            row.chapter = line.peer.chapter;
             row.python = true;
-            row.slug = peer.path.filename().string();
-            row.label = (peer.chapter < 10 ? "0" : "") + std::to_string(peer.chapter) + " " + row.slug;
-            row.implementation = interpreter;
-            row.in_flight = 100;
-            row.rule = BoundRule::in_flight;
+            row.gil = line.gil;
+            row.interpreter = line.family;
+            row.slug = line.peer.path.filename().string();
+            row.label = (line.peer.chapter < 10 ? "0" : "") + std::to_string(line.peer.chapter) + " " + row.slug;
+            row.implementation = line.interpreter;
+            row.batch = batch_in(line, counter);
+            if (line.gil) {
+                // Labelled by interpreter (its batch, which differs by column, is in the row), and
+                // bounded as the C++ chapter is: one call at a time, or a worker per class.
+                row.label += " (" + line.family + ")";
+                const bool workers = line.peer.chapter == 3 || line.peer.chapter == 4;
+                row.rule = workers ? BoundRule::busiest_class : BoundRule::one_at_a_time;
+                row.workers = workers ? 3 : 1;
+            } else {
+                row.in_flight = 100;
+                row.rule = BoundRule::in_flight;
+            }
             row.counter = counter;
             row.book_events = book.size();
             row.load = load_average();
             row.error = backend == nullptr ? failure : std::string();
             if (backend != nullptr) {
                 try {
-                    measure_python_row(row, peer, interpreter, *backend, python.book_file, book, budget);
+                    measure_python_row(row, line, *backend, python.book_file, book, budget);
                 } catch (const std::exception& error) {
                     row.error = error.what();
                     row.seconds = not_measured;

@@ -58,7 +58,121 @@ void judge(SlowRow& row, const std::string& target, bool met, unsigned cores) {
     }
 }
 
+bool same_column(const SlowCounter& a, const SlowCounter& b) {
+    return a.kind == b.kind && a.wait_us == b.wait_us && a.work_ns == b.work_ns;
+}
+
+// The GIL row of `chapter` under `interpreter` ("CPython", "PyPy") in `counter`'s column, measured.
+const SlowRow* gil_row(const std::vector<SlowRow>& rows, int chapter, const std::string& interpreter,
+                       const SlowCounter& counter) {
+    for (const SlowRow& row : rows) {
+        if (row.ok() && row.gil && row.chapter == chapter && row.interpreter == interpreter && same_column(row.counter, counter)) {
+            return &row;
+        }
+    }
+    return nullptr;
+}
+
+// The C++ row the GIL rows stand beside: chapter 01, or chapters 03 and 04 batched as their peers are.
+const SlowRow* cpp_row(const std::vector<SlowRow>& rows, int chapter, const SlowCounter& counter) {
+    for (const SlowRow& row : rows) {
+        if (row.ok() && !row.python && row.chapter == chapter && row.variant.empty() &&
+            row.batch == (chapter == 1 ? 0 : 4096) && same_column(row.counter, counter)) {
+            return &row;
+        }
+    }
+    return nullptr;
+}
+
+double rate_ratio(const SlowRow* over, const SlowRow* under) {
+    return over == nullptr || under == nullptr ? not_measured : over->rate() / under->rate();
+}
+
+std::string rate_of(const SlowRow& row) {
+    return row.label + ", " + row.implementation + ", " + rate_text(row.rate()) + " per second";
+}
+
+// The GIL's targets (bench/RESULTS.md lists them), on CPython's rows: at work 10 us its threads
+// gain nothing (within 1.25x of its 01) and, with a second core, its processes do (>= 1.3x its
+// 01); at wait 10 ms its threads overlap the waits as C++ threads do (within 1.5x of C++ 04).
+void judge_gil(SlowRow& row, const std::vector<SlowRow>& rows, unsigned cores) {
+    if (row.interpreter != "CPython") return;
+    const SlowCounter work10{CounterKind::local, 0, 10000};
+    const bool at_work10 = same_column(row.counter, work10);
+    if (at_work10 && row.chapter == 4) {
+        if (const SlowRow* serial = gil_row(rows, 1, row.interpreter, row.counter)) {
+            const double ratio = row.rate() / serial->rate();
+            judge(row, "within 1.25x of its 01 (" + rate_of(*serial) + ")", ratio <= 1.25 && ratio >= 1 / 1.25, cores);
+        }
+    } else if (at_work10 && row.chapter == 3 && cores >= 2) {
+        if (const SlowRow* serial = gil_row(rows, 1, row.interpreter, row.counter)) {
+            judge(row, ">= 1.3x its 01 (" + rate_of(*serial) + ")", row.rate() >= 1.3 * serial->rate(), cores);
+        }
+    } else if (is_wait(row.counter, 10000) && row.chapter == 4) {
+        if (const SlowRow* cpp = cpp_row(rows, 4, row.counter)) {
+            const double ratio = row.rate() / cpp->rate();
+            judge(row, "within 1.5x of C++ 04 (" + cpp->label + ", " + rate_text(cpp->rate()) + " per second)",
+                  ratio <= 1.5 && ratio >= 1 / 1.5, cores);
+        }
+    }
+}
+
+// "1.62x", or "-" when either row is missing.
+std::string times(double ratio) {
+    return std::isnan(ratio) ? "-" : number(ratio, 3) + "x";
+}
+
+// The GIL's summary, one line per column and interpreter that has rows.
+std::vector<GilLine> gil_lines(const std::vector<SlowRow>& rows) {
+    std::vector<GilLine> lines;
+    for (const SlowRow& row : rows) {
+        if (!row.gil) continue;
+        const bool listed = std::any_of(lines.begin(), lines.end(), [&](const GilLine& line) {
+            return line.interpreter == row.interpreter && same_column(line.counter, row.counter);
+        });
+        if (listed) continue;
+        GilLine line;
+        line.counter = row.counter;
+        line.interpreter = row.interpreter;
+        const SlowRow* serial = gil_row(rows, 1, row.interpreter, row.counter);
+        const SlowRow* processes = gil_row(rows, 3, row.interpreter, row.counter);
+        const SlowRow* threads = gil_row(rows, 4, row.interpreter, row.counter);
+        for (const SlowRow* measured : {serial, processes, threads}) {
+            if (measured != nullptr && line.implementation.empty()) line.implementation = measured->implementation;
+        }
+        if (line.implementation.empty()) line.implementation = row.interpreter;
+        line.threads_to_serial = rate_ratio(threads, serial);
+        line.processes_to_serial = rate_ratio(processes, serial);
+        line.threads_to_cpp = rate_ratio(threads, cpp_row(rows, 4, row.counter));
+        line.processes_to_cpp = rate_ratio(processes, cpp_row(rows, 3, row.counter));
+        line.cpp_threads_to_serial = rate_ratio(cpp_row(rows, 4, row.counter), cpp_row(rows, 1, row.counter));
+        for (const SlowRow* judged : {threads, processes}) {
+            if (judged == nullptr || judged->target_status.empty()) continue;
+            const std::string& target = judged->target;
+            line.targets.push_back((judged->chapter < 10 ? "0" : "") + std::to_string(judged->chapter) + " " +
+                                   target.substr(0, target.find(" (")) + ": " + judged->target_status);
+        }
+        lines.push_back(line);
+    }
+    return lines;
+}
+
 }  // namespace
+
+// Under work, each interpreter's threads and processes beside its own 01 (and C++ threads beside
+// C++ 01, for contrast); under a wait, beside the C++ rows.
+std::string GilLine::text() const {
+    std::string text = "GIL: " + counter.label() + ", " + implementation + ": ";
+    if (counter.kind == CounterKind::local) {
+        text += "threads (04) " + times(threads_to_serial) + " its 01, processes (03) " + times(processes_to_serial) +
+                " its 01 (C++ threads: " + times(cpp_threads_to_serial) + " C++ 01)";
+    } else {
+        text += "threads (04) " + times(threads_to_cpp) + " C++ 04, processes (03) " + times(processes_to_cpp) +
+                " C++ 03, threads " + times(threads_to_serial) + " its 01";
+    }
+    for (const std::string& target : targets) text += "; " + target;
+    return text;
+}
 
 void evaluate_slow(SlowResults& results) {
     const unsigned cores = std::max(1u, results.machine.cores);
@@ -142,7 +256,9 @@ void evaluate_slow(SlowResults& results) {
             }
         }
         const bool workers = (row.chapter == 3 || row.chapter == 4) && row.batch == 4096;
-        if (own_loop != nullptr) {
+        if (row.gil) {
+            judge_gil(row, results.rows, cores);
+        } else if (own_loop != nullptr) {
             const double ratio = own_loop->rate() / row.rate();
             judge(row, "the workbook's loop within 1.5x of it (" + own_loop->label + ", " + rate_text(own_loop->rate()) + " per second)",
                   ratio <= 1.5 && ratio >= 1 / 1.5, cores);
@@ -167,6 +283,7 @@ void evaluate_slow(SlowResults& results) {
             judge(row, ">= 1.5x 01", row.rate() >= 1.5 * serial->rate(), cores);
         }
     }
+    results.gil = gil_lines(results.rows);
 }
 
 void print_slow_table(const SlowResults& results, std::ostream& out) {
@@ -234,6 +351,7 @@ void print_slow_table(const SlowResults& results, std::ostream& out) {
         peers.push_back(row.label);
         out << "python: " << row.label << " ran on " << row.implementation << " against the same servers\n";
     }
+    for (const GilLine& line : results.gil) out << line.text() << '\n';
     for (const SlowRow& row : results.rows) {
         if (!row.error.empty()) out << "failed: " << row.label << ", " << row.counter.label() << ": " << row.error << '\n';
     }
@@ -244,7 +362,7 @@ void write_slow_csv(const SlowResults& results, const std::filesystem::path& fil
     std::ofstream out(file);
     out << "chapter,label,slug,mechanism,variant,batch,in_flight,counter,kind,wait_us,work_ns,events,book_events,"
            "seconds,events_per_second,bound_rule,bound,bound_how,ratio_to_bound,busiest_share,load,target,"
-           "target_status,error,implementation,server_bound\n";
+           "target_status,error,implementation,server_bound,interpreter\n";
     for (const SlowRow& row : results.rows) {
         out << row.chapter << ',' << csv(row.label) << ',' << csv(row.slug) << ',' << csv(row.mechanism) << ','
             << csv(row.variant) << ',' << row.batch << ',' << row.in_flight << ',' << csv(row.counter.label()) << ','
@@ -253,7 +371,8 @@ void write_slow_csv(const SlowResults& results, const std::filesystem::path& fil
             << number(row.rate(), 6) << ',' << csv(bound_rule_name(row.rule)) << ',' << number(row.bound, 6) << ','
             << csv(row.bound_text) << ',' << number(row.ratio_to_bound(), 4) << ',' << number(row.busiest_share, 4)
             << ',' << number(row.load, 3) << ',' << csv(row.target) << ',' << csv(row.target_status) << ','
-            << csv(row.error) << ',' << csv(row.implementation) << ',' << (row.server_bound ? "true" : "false") << '\n';
+            << csv(row.error) << ',' << csv(row.implementation) << ',' << (row.server_bound ? "true" : "false") << ','
+            << csv(row.interpreter) << '\n';
     }
     if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
 }
@@ -266,6 +385,21 @@ void write_slow_json(const SlowResults& results, const std::filesystem::path& fi
     json["service_ceiling"] = number_or_null(results.service_ceiling);
     json["service_ceiling_how"] = results.service_ceiling_how;
     json["rows"] = ordered_json::array();
+    json["gil"] = ordered_json::array();
+    for (const GilLine& line : results.gil) {
+        json["gil"].push_back({
+            {"counter", line.counter.label()},
+            {"interpreter", line.interpreter},
+            {"implementation", line.implementation},
+            {"threads_to_serial", number_or_null(line.threads_to_serial)},
+            {"processes_to_serial", number_or_null(line.processes_to_serial)},
+            {"threads_to_cpp", number_or_null(line.threads_to_cpp)},
+            {"processes_to_cpp", number_or_null(line.processes_to_cpp)},
+            {"cpp_threads_to_serial", number_or_null(line.cpp_threads_to_serial)},
+            {"targets", line.targets},
+            {"text", line.text()},
+        });
+    }
     json["notes"] = results.notes;
     for (const SlowRow& row : results.rows) {
         json["rows"].push_back({
@@ -295,6 +429,8 @@ void write_slow_json(const SlowResults& results, const std::filesystem::path& fi
             {"error", row.error},
             {"implementation", row.implementation},
             {"server_bound", row.server_bound},
+            {"gil", row.gil},
+            {"interpreter", row.interpreter},
         });
     }
     write_json_file(json, file);
