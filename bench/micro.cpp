@@ -20,12 +20,14 @@
 
 #include <condition_variable>
 #include <coroutine>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <cxxabi.h>
 #include <exception>
 #include <deque>
 #include <functional>
+#include <iterator>
 #include <mutex>
 #include <sys/wait.h>
 #include <thread>
@@ -324,6 +326,89 @@ void raw_coroutine_dispatch(benchmark::State& state) {
     state.SetLabel("09");
 }
 BENCHMARK(raw_coroutine_dispatch)->UseRealTime();
+
+// Chapter 07's co-trampoline on bare coroutines: a reader transfers each event to the counter of its
+// class, which counts it and transfers back, through the trampoline's table. Two resumes per event,
+// and no library: what chapters 06-08 cost above this is the library's and their own bookkeeping.
+struct RawTransfer {
+    std::size_t target;
+    unsigned char data;
+};
+inline constexpr std::size_t raw_done = static_cast<std::size_t>(-1);
+
+struct RawRoutine {
+    struct promise_type {
+        unsigned char sent = 0;
+        RawTransfer out{raw_done, 0};
+        RawRoutine get_return_object() { return {std::coroutine_handle<promise_type>::from_promise(*this)}; }
+        std::suspend_always initial_suspend() noexcept { return {}; }
+        std::suspend_always final_suspend() noexcept { return {}; }
+        void return_void() noexcept {}
+        void unhandled_exception() noexcept { std::terminate(); }
+        struct Received {
+            promise_type& self;
+            bool await_ready() const noexcept { return false; }
+            void await_suspend(std::coroutine_handle<>) const noexcept {}
+            unsigned char await_resume() const noexcept { return self.sent; }
+        };
+        Received yield_value(RawTransfer value) noexcept {
+            out = value;
+            return {*this};
+        }
+    };
+    std::coroutine_handle<promise_type> handle;
+    RawRoutine(std::coroutine_handle<promise_type> frame) : handle(frame) {}
+    RawRoutine(RawRoutine&& other) noexcept : handle(std::exchange(other.handle, {})) {}
+    RawRoutine& operator=(RawRoutine&&) = delete;
+    ~RawRoutine() {
+        if (handle) handle.destroy();
+    }
+    RawTransfer send(unsigned char data) {
+        handle.promise().sent = data;
+        handle.resume();
+        return handle.promise().out;
+    }
+};
+
+RawRoutine raw_reader(workbook::Events book) {
+    for (unsigned char c : book) {
+        switch (workbook::classify(c)) {
+            case workbook::Letter::vowel: co_yield {1, c}; break;
+            case workbook::Letter::consonant: co_yield {2, c}; break;
+            case workbook::Letter::other: co_yield {3, c}; break;
+        }
+    }
+    co_yield {raw_done, 0};
+}
+
+RawRoutine raw_transfer_counter(std::uint64_t& count) {
+    for (;;) {
+        unsigned char c = co_yield {0, 0};
+        count += c != 0;
+    }
+}
+
+void raw_co_trampoline(benchmark::State& state) {
+    static const workbook::Book book = workbook::Book::default_book();
+    for (auto _ : state) {
+        std::uint64_t vowel = 0, consonant = 0, other = 0;
+        RawRoutine routines[] = {raw_reader(book.events()), raw_transfer_counter(vowel),
+                                 raw_transfer_counter(consonant), raw_transfer_counter(other)};
+        for (RawRoutine& routine : routines) routine.handle.resume();  // each to its first transfer
+        RawTransfer current = routines[0].handle.promise().out;
+        while (current.target != raw_done) {
+            if (current.target >= std::size(routines)) {
+                state.SkipWithError("no such routine");
+                break;
+            }
+            current = routines[current.target].send(current.data);
+        }
+        benchmark::DoNotOptimize(vowel), benchmark::DoNotOptimize(consonant), benchmark::DoNotOptimize(other);
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(book.size()));
+    state.SetLabel("06-08");
+}
+BENCHMARK(raw_co_trampoline)->UseRealTime();
 
 // ---- chapters 05-10: a generator, resumed with send()
 

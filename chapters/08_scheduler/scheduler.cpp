@@ -27,10 +27,16 @@ ThreadData mailboxes_for(std::size_t threads) {
     return thread_data;
 }
 
-void deliver(ThreadData& thread_data, Post post) {
+// A post to a thread outside the table.
+[[noreturn, gnu::cold, gnu::noinline]] static void no_thread(Index consumer) {
+    throw std::out_of_range("thread_scheduler: no thread " + std::to_string(consumer));
+}
+
+// The talk's `thread_data[consumer].append(data)`; a post to NOBODY or WAIT is dropped. Local to this
+// file, with its error out of line, so that it is inlined into the scheduler's loop.
+static void deliver(ThreadData& thread_data, Post post) {
     if (post.consumer == NOBODY || post.consumer == WAIT) return;  // a thread with nothing to say
-    if (post.consumer >= thread_data.size())
-        throw std::out_of_range("thread_scheduler: no thread " + std::to_string(post.consumer));
+    if (post.consumer >= thread_data.size()) no_thread(post.consumer);
     thread_data[post.consumer].push_back(post.data);
 }
 

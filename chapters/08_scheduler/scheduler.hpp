@@ -38,9 +38,6 @@ using Thread = Generator<Post, Mailbox>;
 using ThreadData = std::vector<std::vector<unsigned char>>;
 // Mailboxes for `threads` threads, made once with room to spare: emptied after each turn, never freed.
 ThreadData mailboxes_for(std::size_t threads);
-// The talk's `thread_data[consumer].append(data)`; a post to NOBODY or WAIT is dropped, one to a
-// consumer outside the table is a std::out_of_range.
-void deliver(ThreadData& thread_data, Post post);
 
 // The talk's thread_scheduler: gives the threads turns round-robin, in table order. On its turn a
 // thread is sent its mailbox and yields one post, which waits in the consumer's mailbox until the
