@@ -231,31 +231,22 @@ struct PythonLine {
     PythonPeer peer;
     std::string interpreter;  // the program, e.g. "/usr/bin/python3"
     std::string family;       // "CPython" or "PyPy": GIL rows are labelled and compared by it
-    std::size_t batch = 0;    // --batch under work, for the peers of chapters 03 and 04 (gil_batch)
+    std::size_t batch = 0;    // --batch, for the peers of chapters 03 and 04 (gil_batch)
     bool gil = false;         // chapters 01-04 and 09: the work and wait columns of the GIL's rows
     bool servers = true;      // it imports redis-py, so it can reach the servers
 };
 
-// The --batch of chapters 03 and 04's peers under work, so that messaging does not hide the work.
-// Smaller than the C++ rows' 4096: the peers put each worker's last, partial batch and join that
-// worker before the next one's, so the events of those batches are counted one worker at a time,
-// and with 4096 a prefix of the size a budget allows would be nothing but last batches. With 256
-// at most 765 events are. At a wait they send one message per event, which costs a few
-// microseconds against the wait's milliseconds, and every worker has all its events queued before
-// the first join.
-constexpr std::size_t gil_batch = 256;
-
-// The batch a Python row sends in `counter`'s column; 0 = one message per event.
-std::size_t batch_in(const PythonLine& line, const SlowCounter& counter) {
-    return line.gil && counter.kind != CounterKind::local ? 0 : line.batch;
-}
+// The --batch of chapters 03 and 04's peers, as the C++ rows send it, so that messaging does not
+// hide the work or the wait: a prefix of the size a budget allows is then one batch per class,
+// and the three workers count theirs at once.
+constexpr std::size_t gil_batch = 4096;
 
 // The peer's options for the column: its counter, its server, its batch or calls in flight.
 std::vector<std::string> counter_args(const PythonLine& line, const SlowCounter& counter, const CounterBackend& counters) {
     std::vector<std::string> args{"--counter", std::string(counter_kind_name(counter.kind))};
     if (counter.kind != CounterKind::local) args.insert(args.end(), {"--socket", counters.endpoint().socket_path});
     if (counter.work_ns > 0) args.insert(args.end(), {"--work", std::to_string(counter.work_ns)});
-    if (batch_in(line, counter) != 0) args.insert(args.end(), {"--batch", std::to_string(batch_in(line, counter))});
+    if (line.batch != 0) args.insert(args.end(), {"--batch", std::to_string(line.batch)});
     if (!line.gil) args.insert(args.end(), {"--in-flight", "100"});
     return args;
 }
@@ -439,11 +430,6 @@ SlowResults measure_slow(const std::vector<const Chapter*>& chapters, Events boo
         } else {
             add_gil_lines(peers, gil_peers, "PyPy", {"pypy3"}, results.notes);
         }
-        if (std::any_of(peers.begin(), peers.end(), [](const PythonLine& line) { return line.gil && line.batch != 0; })) {
-            results.notes.push_back("--python: the GIL rows of 03 and 04 send --batch " + std::to_string(gil_batch) +
-                                    " under work and a message per event at waits: their peers count each worker's "
-                                    "last batch one worker at a time (docs/slow.md)");
-        }
     }
     if (!peers.empty()) write_book_file(python.book_file, book);
     if (!python.peers.empty() && peers.empty()) {
@@ -547,9 +533,9 @@ SlowResults measure_slow(const std::vector<const Chapter*>& chapters, Events boo
             row.slug = line.peer.path.filename().string();
             row.label = (line.peer.chapter < 10 ? "0" : "") + std::to_string(line.peer.chapter) + " " + row.slug;
             row.implementation = line.interpreter;
-            row.batch = batch_in(line, counter);
+            row.batch = line.batch;
             if (line.gil) {
-                // Labelled by interpreter (its batch, which differs by column, is in the row), and
+                // Labelled by interpreter (its batch is in the row), and
                 // bounded as the C++ chapter is: one call at a time, or a worker per class.
                 row.label += " (" + line.family + ")";
                 const bool workers = line.peer.chapter == 3 || line.peer.chapter == 4;

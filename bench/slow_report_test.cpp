@@ -88,7 +88,7 @@ SlowRow gil_row(int chapter, const std::string& interpreter, SlowCounter counter
     row.interpreter = interpreter;
     row.implementation = interpreter + (interpreter == "PyPy" ? " 7.3.11" : " 3.11.2");
     row.slug = chapter == 1 ? "serial.py" : chapter == 3 ? "pools.py" : "threads.py";
-    row.batch = chapter == 1 || counter.kind != workbook::CounterKind::local ? 0 : 256;
+    row.batch = chapter == 3 || chapter == 4 ? 4096 : 0;
     row.label = "0" + std::to_string(chapter) + " " + row.slug + " (" + interpreter + ")";
     row.rule = chapter == 1 ? BoundRule::one_at_a_time : BoundRule::busiest_class;
     row.workers = chapter == 1 ? 1 : 3;

@@ -121,10 +121,12 @@ def batched_process_test(BOOK, size, slow=None):
         if len(batch) == size:
             tuples[which].queue.put(batch)
             batches[which] = []
+    # Every last batch and sentinel goes out before the first join, so the workers finish together.
     for p, batch in zip(tuples, batches):
         if batch:
             p.queue.put(batch)
         p.queue.put(KILL)
+    for p in tuples:
         p.proc.join()
     return LetterTypes(*(p.counter for p in tuples))
 

@@ -123,10 +123,12 @@ def batched_thread_test(BOOK, size, slow=None):
         if len(batch) == size:
             tuples[which].queue.put(batch)
             batches[which] = []
+    # Every last batch and sentinel goes out before the first join, so the workers finish together.
     for t, batch in zip(tuples, batches):
         if batch:
             t.queue.put(batch)
         t.queue.put(KILL)
+    for t in tuples:
         t.thread.join()
     return LetterTypes(*(t.counter for t in tuples))
 
