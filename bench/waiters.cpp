@@ -18,17 +18,17 @@ namespace workbook::bench {
 std::vector<WaiterMechanism> waiter_mechanisms() {
     constexpr double KiB = 1024;
     return {
-        {2, WaiterRunner::chapter, "", "", "a process per wait", false, 1, 1, 0, 0, 0},
-        {0, WaiterRunner::program, "", "workbook-thread-waiters", "a thread per wait", false, 1, 1, 2, 0, 0},
-        {12, WaiterRunner::chapter, "", "", "a greenlet per wait, one thread", true, 0, 0, 2, 10'000, 16 * KiB},
+        {2, WaiterRunner::chapter, "", "", "a process per wait", false, 1, 1, 0, 0, 0, ""},
+        {0, WaiterRunner::program, "", "workbook-thread-waiters", "a thread per wait", false, 1, 1, 2, 0, 0, ""},
+        {12, WaiterRunner::chapter, "", "", "a greenlet per wait, one thread", true, 0, 0, 2, 10'000, 16 * KiB, ""},
         // The same on the smallest stacks its waits run in with room to spare: reserve is not residence.
         {12, WaiterRunner::chapter, "", "", "a greenlet per wait on a 32 KiB stack", true, 0, 0, 2, 0, 0, "32K"},
-        {12, WaiterRunner::python, "", "event_loop.py", "gevent: a greenlet per wait", true, 0, 0, 0, 0, 0},
-        {13, WaiterRunner::chapter, "", "", "a Deferred per wait, one thread", true, 0, 0, 0, 0, 0},
-        {13, WaiterRunner::python, "", "deferreds.py", "Twisted: a Deferred per wait", true, 0, 0, 0, 0, 0},
-        {14, WaiterRunner::chapter, "", "", "a task per wait, one thread", true, 0, 0, 0, 10'000, 1 * KiB},
-        {14, WaiterRunner::chapter, "asio", "", "Asio: a task per wait", true, 0, 0, 0, 0, 0},
-        {14, WaiterRunner::python, "", "async_await.py", "asyncio: a task per wait", true, 0, 0, 0, 0, 0},
+        {12, WaiterRunner::python, "", "event_loop.py", "gevent: a greenlet per wait", true, 0, 0, 0, 0, 0, ""},
+        {13, WaiterRunner::chapter, "", "", "a Deferred per wait, one thread", true, 0, 0, 0, 0, 0, ""},
+        {13, WaiterRunner::python, "", "deferreds.py", "Twisted: a Deferred per wait", true, 0, 0, 0, 0, 0, ""},
+        {14, WaiterRunner::chapter, "", "", "a task per wait, one thread", true, 0, 0, 0, 10'000, 1 * KiB, ""},
+        {14, WaiterRunner::chapter, "asio", "", "Asio: a task per wait", true, 0, 0, 0, 0, 0, ""},
+        {14, WaiterRunner::python, "", "async_await.py", "asyncio: a task per wait", true, 0, 0, 0, 0, 0, ""},
     };
 }
 
