@@ -103,7 +103,11 @@ CLI::Validator stack_size_bytes() {
             if (value.empty() || suffix.find_first_of("0123456789+-.") != std::string::npos) return given + " is not " + rule;
             value.erase(0, std::min(value.find_first_not_of('0'), value.size() - 1));
             value += suffix;
-            if (!CLI::AsSizeValue(false)(value).empty()) return given + " is not " + rule;
+            try {  // an unknown unit is thrown, the rest returned
+                if (!CLI::AsSizeValue(false)(value).empty()) return given + " is not " + rule;
+            } catch (const CLI::ValidationError&) {
+                return given + " is not " + rule;
+            }
             std::uint64_t bytes = 0;
             auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), bytes);
             if (error != std::errc{} || end != value.data() + value.size()) return given + " is not " + rule;
