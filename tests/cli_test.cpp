@@ -334,7 +334,9 @@ TEST_CASE("--stack-size is an option only of the chapters whose waits are greenl
         // A small valid size counts the book; the size is rounded up to a whole page, as reserved.
         const std::vector<std::pair<std::string, std::string>> sizes = {
             {"32K", "32768"}, {"32KiB", "32768"}, {"1m", "1048576"}, {"20000", "20480"}, {"016384", "16384"}};
-        for (const auto& [given, reserved] : sizes) {
+        for (const auto& size : sizes) {
+            const std::string& given = size.first;  // not a structured binding: INFO captures it
+            const std::string& reserved = size.second;
             auto run = run_program(program_of(*chapter), {"--stack-size", given, "--counter", "service", "--wait", "10",
                                                           "--in-flight", "100", "--limit", "300", "--runs", "1", "--json"});
             INFO(given, ": ", run.err);

@@ -91,9 +91,9 @@ void declare_counter_options(CLI::App& app, CounterSettings& counters) {
 // page as Boost's stack allocator rounds it, so that the size reported is the size reserved.
 CLI::Validator stack_size_bytes() {
     constexpr std::uint64_t most = std::uint64_t{1} << 30;
-    const std::uint64_t least = Greenlet::minimum_stack_size;
+    constexpr std::uint64_t least = Greenlet::minimum_stack_size;
     return CLI::Validator(
-        [least](std::string& text) -> std::string {
+        [](std::string& text) -> std::string {
             const std::string given = quoted_if_empty(text);
             const std::string rule = "a number of bytes, or of KiB or MiB with K or M after it";
             // Decimal digits, then the unit if any: CLI11 alone would also take 0x8000, 1e5 and 010 (octal).
