@@ -41,6 +41,9 @@ struct WaiterMechanism {
     // started within a second.
     std::size_t target_waiters = 0;
     double target_bytes = 0;
+    // A chapter whose waiters are greenlets: `--stack-size`, the stack each reserves (empty: the
+    // chapter's default).
+    std::string stack_size;
 };
 std::vector<WaiterMechanism> waiter_mechanisms();
 
@@ -73,6 +76,10 @@ struct Probe {
     std::size_t peak_tasks = 0;    // the most processes and threads of the tree at once
     double run_seconds = not_measured;  // as the program reported it
     std::uint64_t events = 0;      // calls it completed, as it reported them
+    // As the program reported them, where it does: the stack each greenlet reserves, and the time
+    // from the start of its run until every one of its calls had been made and was waiting.
+    std::size_t stack_bytes = 0;
+    double all_started_seconds = not_measured;
 };
 
 // One row: one mechanism with N waiters.
@@ -87,7 +94,15 @@ struct WaiterRow {
     // Filled by evaluate_waiters():
     std::size_t held = 0;   // waiters held at once: N for a loop, the extra tasks seen for the rest
     double bytes_per_waiter = not_measured;
-    double start_seconds = not_measured;  // the run less one wait: all N started within it
+    // The time to start all N: when the program saw them all waiting, where it tells (start_from
+    // "all waiting"); else the run less one wait, which holds the replies and the cleanup too
+    // (start_from "run less one wait").
+    double start_seconds = not_measured;
+    std::string start_from;
+    // Greenlets: the stack each reserves (address space) and what one waiter touched (the memory
+    // per waiter: its stack's touched pages and its share of the heap); 0 and not measured otherwise.
+    std::size_t stack_reserved_bytes = 0;
+    double stack_touched_bytes = not_measured;
     bool completed = false;
     std::string target;
     std::string target_status;  // "met", "missed", "not built", or empty
@@ -100,7 +115,7 @@ struct WaiterResults {
     Machine machine;
     MachineLimits limits;
     std::int64_t wait_us = 100'000;
-    std::size_t greenlet_stack_bytes = 0;  // chapter 12's greenlet stacks, reserved (touched: the row's memory)
+    std::size_t greenlet_stack_bytes = 0;  // chapter 12's greenlet stacks by default, reserved (touched: the row's memory)
     std::size_t thread_stack_bytes = 0;    // a thread's stack, reserved (RLIMIT_STACK)
     std::vector<WaiterRow> rows;
     std::vector<std::string> notes;

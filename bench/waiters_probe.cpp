@@ -183,6 +183,9 @@ Probe run_probe(const std::vector<std::string>& argv, std::chrono::seconds limit
             const auto json = nlohmann::json::parse(last_line(printed));
             probe.run_seconds = json.at("seconds").get<double>();
             probe.events = json.at("events").get<std::uint64_t>();
+            if (json.contains("stack_size")) probe.stack_bytes = json.at("stack_size").get<std::size_t>();
+            if (json.contains("all_started_seconds"))
+                probe.all_started_seconds = json.at("all_started_seconds").get<double>();
         } catch (const std::exception& failure) {
             probe.error = std::string("its output is not the JSON line it should be: ") + failure.what();
             probe.status = -1;
@@ -238,6 +241,7 @@ Command command_for(const WaiterMechanism& mechanism, const fs::path& bin, const
         const Chapter* chapter = chapter_numbered(mechanism.chapter);
         command.label = chapter ? std::string(chapter->slug) : "chapter " + std::string(number);
         if (!mechanism.variant.empty()) command.label += " --variant " + mechanism.variant;
+        if (!mechanism.stack_size.empty()) command.label += " --stack-size " + mechanism.stack_size;
         if (chapter == nullptr) {
             command.missing = "chapter " + std::string(number) + " is not part of this build";
             break;
@@ -250,6 +254,7 @@ Command command_for(const WaiterMechanism& mechanism, const fs::path& bin, const
         if (::access(program.c_str(), X_OK) != 0) command.missing = program.string() + " is not built";
         command.argv = {program.string()};
         if (!mechanism.variant.empty()) command.argv.insert(command.argv.end(), {"--variant", mechanism.variant});
+        if (!mechanism.stack_size.empty()) command.argv.insert(command.argv.end(), {"--stack-size", mechanism.stack_size});
         command.argv.insert(command.argv.end(), counter.begin(), counter.end());
         command.argv.insert(command.argv.end(), waits.begin(), waits.end());
         break;

@@ -51,10 +51,14 @@ void print_waiters_table(const WaiterResults& results, std::ostream& out) {
         << number(results.machine.load_after, 2) << " after\n"
         << "limits: " << results.limits.open_files << " open files, " << results.limits.pids << " pids, "
         << results.limits.maps << " memory maps; chapter 12's greenlet stacks: "
-        << bytes_text(static_cast<double>(results.greenlet_stack_bytes)) << " reserved each; a thread's stack: "
-        << bytes_text(static_cast<double>(results.thread_stack_bytes)) << " reserved\n\n"
-        << "| mechanism | N | held at once | memory per waiter | start all N | all completed | limit, or target |\n"
-        << "|---|---:|---:|---:|---:|---|---|\n";
+        << bytes_text(static_cast<double>(results.greenlet_stack_bytes))
+        << " reserved each unless --stack-size says otherwise (the pages a waiter touches are its memory); "
+           "a thread's stack: "
+        << bytes_text(static_cast<double>(results.thread_stack_bytes)) << " reserved\n"
+        << "start all N: until the program saw all N waiting, where it tells (*: the run less one wait, "
+           "replies and cleanup included)\n\n"
+        << "| mechanism | N | held at once | memory per waiter (touched) | stack reserved | start all N | all completed | limit, or target |\n"
+        << "|---|---:|---:|---:|---:|---:|---|---|\n";
     for (const WaiterRow& row : results.rows) {
         std::string last;
         if (row.status != "measured") last = row.status + ": " + row.reason;
@@ -63,7 +67,9 @@ void print_waiters_table(const WaiterResults& results, std::ostream& out) {
         }
         for (char& c : last) c = c == '|' ? '/' : c;
         out << "| " << line_title(row) << " | " << row.waiters << " | " << (row.completed ? std::to_string(row.held) : "")
-            << " | " << bytes_text(row.bytes_per_waiter) << " | " << seconds_text(row.start_seconds) << " | "
+            << " | " << bytes_text(row.bytes_per_waiter) << " | "
+            << (row.stack_reserved_bytes != 0 ? bytes_text(static_cast<double>(row.stack_reserved_bytes)) : "") << " | "
+            << seconds_text(row.start_seconds) << (row.start_from == "run less one wait" ? "*" : "") << " | "
             << (row.status == "measured" || row.status == "failed" ? (row.completed ? "yes" : "no") : "") << " | "
             << last << " |\n";
     }
@@ -73,7 +79,8 @@ void print_waiters_table(const WaiterResults& results, std::ostream& out) {
 void write_waiters_csv(const WaiterResults& results, const std::filesystem::path& file) {
     std::ofstream out(file);
     out << "label,what,chapter,runner,variant,loop,waiters,status,reason,held,bytes_per_waiter,peak_bytes,"
-           "baseline_bytes,peak_tasks,baseline_tasks,run_seconds,start_seconds,completed,target,target_status\n";
+           "baseline_bytes,peak_tasks,baseline_tasks,run_seconds,start_seconds,completed,target,target_status,"
+           "start_from,stack_reserved_bytes,stack_touched_bytes\n";
     for (const WaiterRow& row : results.rows) {
         out << csv(row.label) << ',' << csv(row.mechanism.what) << ',' << row.mechanism.chapter << ','
             << runner_name(row.mechanism.runner) << ',' << csv(row.mechanism.variant) << ','
@@ -82,7 +89,8 @@ void write_waiters_csv(const WaiterResults& results, const std::filesystem::path
             << ',' << number(row.baseline.peak_bytes, 10) << ',' << row.probe.peak_tasks << ','
             << row.baseline.peak_tasks << ',' << number(row.probe.run_seconds, 6) << ','
             << number(row.start_seconds, 6) << ',' << (row.completed ? "yes" : "no") << ',' << csv(row.target) << ','
-            << csv(row.target_status) << '\n';
+            << csv(row.target_status) << ',' << csv(row.start_from) << ',' << row.stack_reserved_bytes << ','
+            << number(row.stack_touched_bytes, 6) << '\n';
     }
     if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
 }
@@ -102,7 +110,7 @@ void write_waiters_json(const WaiterResults& results, const std::filesystem::pat
                       {"maps", results.limits.maps},
                       {"max_probed_tasks", max_probed_tasks}};
     json["wait_us"] = results.wait_us;
-    json["greenlet_stack_bytes"] = results.greenlet_stack_bytes;
+    json["greenlet_stack_bytes"] = results.greenlet_stack_bytes;  // the default, reserved; each row says its own
     json["thread_stack_bytes"] = results.thread_stack_bytes;
     json["rows"] = ordered_json::array();
     for (const WaiterRow& row : results.rows) {
@@ -124,6 +132,9 @@ void write_waiters_json(const WaiterResults& results, const std::filesystem::pat
             {"baseline_tasks", row.baseline.peak_tasks},
             {"run_seconds", number_or_null(row.probe.run_seconds)},
             {"start_seconds", number_or_null(row.start_seconds)},
+            {"start_from", row.start_from},
+            {"stack_reserved_bytes", row.stack_reserved_bytes},
+            {"stack_touched_bytes", number_or_null(row.stack_touched_bytes)},
             {"completed", row.completed},
             {"target", row.target},
             {"target_status", row.target_status},

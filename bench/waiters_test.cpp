@@ -123,7 +123,52 @@ TEST_CASE("a loop's memory per waiter is its peak less its one-waiter peak, over
     CHECK(row.held == 1'000u);
     CHECK(row.bytes_per_waiter == doctest::Approx(4'000));
     CHECK(row.start_seconds == doctest::Approx(0.25));
+    CHECK(row.start_from == "run less one wait");
     CHECK(row.target.empty());
+}
+
+TEST_CASE("where the program tells when all its calls were waiting, that is the start, not the run less the wait") {
+    WaiterResults results;
+    const WaiterMechanism greenlets = mechanism_named("a greenlet per wait, one thread");
+    Probe told = probe(14e6, 3, 0.35, 1'000);
+    told.all_started_seconds = 0.04;  // the replies and the cleanup took the rest
+    results.rows.push_back(row_of(greenlets, 1'000, told, probe(10e6, 3, 0.1, 1)));
+    Probe failed = told;
+    failed.events = 999;
+    results.rows.push_back(row_of(greenlets, 1'000, failed, probe(10e6, 3, 0.1, 1)));
+    evaluate_waiters(results);
+    CHECK(results.rows[0].start_seconds == doctest::Approx(0.04));
+    CHECK(results.rows[0].start_from == "all waiting");
+    CHECK(std::isnan(results.rows[1].start_seconds));  // not completed: no start either
+    CHECK(results.rows[1].start_from.empty());
+}
+
+TEST_CASE("chapter 12 runs on its default stacks and on 32K ones; each greenlet row says its stack reserved and touched") {
+    const WaiterMechanism greenlets = mechanism_named("a greenlet per wait, one thread");
+    const WaiterMechanism small = mechanism_named("a greenlet per wait on a 32 KiB stack");
+    CHECK(greenlets.chapter == 12);
+    CHECK(greenlets.stack_size.empty());
+    CHECK(small.chapter == 12);
+    CHECK(small.runner == WaiterRunner::chapter);
+    CHECK(small.stack_size == "32K");
+    CHECK(small.maps_per_waiter == 2u);  // a protected stack, whatever its size
+    CHECK(small.target_waiters == 0u);
+    WaiterResults results;
+    Probe default_stacks = probe(10e6 + 1'000 * 4096.0, 3, 0.3, 1'000);
+    default_stacks.stack_bytes = 256 * 1024;
+    Probe small_stacks = probe(10e6 + 1'000 * 4096.0, 3, 0.3, 1'000);
+    small_stacks.stack_bytes = 32 * 1024;
+    results.rows.push_back(row_of(greenlets, 1'000, default_stacks, probe(10e6, 3, 0.1, 1)));
+    results.rows.push_back(row_of(small, 1'000, small_stacks, probe(10e6, 3, 0.1, 1)));
+    results.rows.push_back(row_of(mechanism_named("a task per wait, one thread"), 1'000, probe(10e6 + 1e6, 3, 0.3, 1'000),
+                                  probe(10e6, 3, 0.1, 1)));
+    evaluate_waiters(results);
+    CHECK(results.rows[0].stack_reserved_bytes == 256u * 1024);
+    CHECK(results.rows[0].stack_touched_bytes == doctest::Approx(4096));
+    CHECK(results.rows[1].stack_reserved_bytes == 32u * 1024);
+    CHECK(results.rows[1].stack_touched_bytes == doctest::Approx(results.rows[1].bytes_per_waiter));
+    CHECK(results.rows[2].stack_reserved_bytes == 0u);  // a task has no stack of its own
+    CHECK(std::isnan(results.rows[2].stack_touched_bytes));
 }
 
 TEST_CASE("a process per wait divides its memory among the waiters it held at once, seen as extra tasks") {

@@ -294,3 +294,74 @@ TEST_CASE("--in-flight is an option only of the chapters that keep calls waiting
         CHECK(given.out.find("\"in_flight\":3,") != std::string::npos);
     }
 }
+
+TEST_CASE("--stack-size is an option only of the chapters whose waits are greenlets: a size in bytes, K or M, at least 16K") {
+    auto book = workbook::Book::default_book();
+    std::ostringstream counts;
+    counts << workbook::reference_count(book.events().first(300));
+    int takers = 0;
+    for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
+        INFO(chapter->slug);
+        const std::string slug(chapter->slug);
+        auto help = run_program(program_of(*chapter), {"--help"});
+        const auto at = help.out.find("\n  --stack-size BYTES\n");  // too long for its column: the help follows below
+        REQUIRE((at != std::string::npos) == chapter->takes_stack_size);
+        if (!chapter->takes_stack_size) {
+            auto run = run_program(program_of(*chapter), {"--stack-size", "32K"});
+            CHECK(run.status == 2);
+            CHECK(run.err.starts_with(slug + ": not expected: --stack-size 32K; usage: "));
+            continue;
+        }
+        ++takers;
+        CHECK(help.out.find("default 256K") != std::string::npos);
+        const std::string usage = workbook::usage(chapter, chapter->slug);
+        for (const std::string& bad : std::vector<std::string>{"8K", "16383", "2048M"}) {
+            auto run = run_program(program_of(*chapter), {"--stack-size", bad});
+            CHECK(run.status == 2);
+            CHECK(run.out == "");
+            CHECK(lines_in(run.err) == 1);
+            CHECK(run.err == slug + ": --stack-size: " + bad +
+                                 " is not a stack size from 16384 (16K, the least a greenlet needs) to 1073741824 (1024M); " +
+                                 usage + "\n");
+        }
+        for (const std::string& bad : std::vector<std::string>{"32X", "0x8000", "+32K", "1e5", "32K2", ""}) {
+            auto run = run_program(program_of(*chapter), {"--stack-size", bad});
+            CHECK(run.status == 2);
+            CHECK(lines_in(run.err) == 1);
+            CHECK(run.err == slug + ": --stack-size: " + (bad.empty() ? "''" : bad) +
+                                 " is not a number of bytes, or of KiB or MiB with K or M after it; " + usage + "\n");
+        }
+        // A small valid size counts the book; the size is rounded up to a whole page, as reserved.
+        const std::vector<std::pair<std::string, std::string>> sizes = {
+            {"32K", "32768"}, {"32KiB", "32768"}, {"1m", "1048576"}, {"20000", "20480"}, {"016384", "16384"}};
+        for (const auto& size : sizes) {
+            const std::string& given = size.first;  // not a structured binding: INFO captures it
+            const std::string& reserved = size.second;
+            auto run = run_program(program_of(*chapter), {"--stack-size", given, "--counter", "service", "--wait", "10",
+                                                          "--in-flight", "100", "--limit", "300", "--runs", "1", "--json"});
+            INFO(given, ": ", run.err);
+            CHECK(run.status == 0);
+            CHECK(run.err == "");
+            CHECK(run.out.find("\"stack_size\":" + reserved + ",") != std::string::npos);
+        }
+        auto defaults = run_program(program_of(*chapter), {"--limit", "50", "--runs", "1", "--json"});
+        CHECK(defaults.out.find("\"stack_size\":262144,") != std::string::npos);
+        auto talk = run_program(program_of(*chapter), {"--stack-size", "16K", "--counter", "service", "--wait", "10",
+                                                       "--in-flight", "100", "--limit", "300", "--runs", "2"});
+        CHECK(talk.status == 0);
+        CHECK(talk.out.find("\n" + counts.str() + "\n") != std::string::npos);
+    }
+    CHECK(takers == 1);  // 12_event_loop
+}
+
+TEST_CASE("with --json, a chapter that can tell when all its calls kept at once were waiting reports it") {
+    for (const workbook::Chapter* chapter : workbook::registered_chapters()) {
+        INFO(chapter->slug);
+        auto run = run_program(program_of(*chapter), {"--counter", "service", "--wait", "10", "--limit", "300",
+                                                      "--runs", "2", "--json"});
+        CHECK(run.status == 0);
+        // Chapter 12 tells; the others that keep calls waiting may; those that make one call at a time do not.
+        if (chapter->number == 12) CHECK(run.out.find("\"all_started_seconds\":") != std::string::npos);
+        if (!chapter->takes_in_flight) CHECK(run.out.find("all_started_seconds") == std::string::npos);
+    }
+}

@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <deque>
 #include <optional>
 #include <string>
@@ -49,6 +50,7 @@ LetterTypes count_on_hub(Events book, const Settings& settings, const std::funct
     CounterLink work{work_only};
 
     Greenlet hub{[&loop] { loop.run(); }};  // the hub's whole life: run the loop
+    const std::size_t pool_size = std::min<std::size_t>(std::max<std::size_t>(settings.in_flight, 1), book.size());
     LetterTypes counts;
     std::size_t next = 0, running = 0, waiting = 0;
     std::exception_ptr failure;  // the first failed call; every other pending one fails the same way
@@ -69,6 +71,9 @@ LetterTypes count_on_hub(Events book, const Settings& settings, const std::funct
                     loop.call_soon([&waiter] { waiter.switch_to(0); });
                 }
                 if (++waiting; on_wait) on_wait(waiting);
+                // The pool's last first call made: from here on, every greenlet of the pool waits.
+                if (next == pool_size && settings.all_started != nullptr && !*settings.all_started)
+                    *settings.all_started = std::chrono::steady_clock::now();
                 waiter.get();  // to the hub, back with the reply
                 --waiting;
                 counts.add(letter);
@@ -80,10 +85,12 @@ LetterTypes count_on_hub(Events book, const Settings& settings, const std::funct
     };  // returning ends the greenlet: the hub, its parent, goes on with its turn
 
     // gevent's spawn: a greenlet whose first switch comes from the loop. Greenlets are not movable,
-    // so a deque keeps them where they were made.
+    // so a deque keeps them where they were made. Each worker's stack is --stack-size (the hub, one,
+    // keeps the default: the loop's callbacks run on it).
+    const std::size_t stack_size = settings.stack_size != 0 ? settings.stack_size : Greenlet::default_stack_size;
     std::deque<Greenlet> pool;
-    for (std::size_t i = 0; i < std::min<std::size_t>(std::max<std::size_t>(settings.in_flight, 1), book.size()); ++i) {
-        Greenlet& greenlet = pool.emplace_back(worker, hub);
+    for (std::size_t i = 0; i < pool_size; ++i) {
+        Greenlet& greenlet = pool.emplace_back(worker, hub, stack_size);
         loop.call_soon([&greenlet] { greenlet.switch_to(); });
         ++running;
     }
@@ -108,6 +115,7 @@ extern const Chapter chapter{
     .default_runs = 3,
     .takes_in_flight = true,
     .default_in_flight = 100,
+    .takes_stack_size = true,
 };
 
 }  // namespace workbook::chapter12

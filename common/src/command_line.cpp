@@ -1,5 +1,9 @@
 #include "workbook/command_line.hpp"
 
+#include "workbook/greenlet.hpp"
+
+#include <boost/context/stack_traits.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <iomanip>
@@ -80,6 +84,43 @@ void declare_counter_options(CLI::App& app, CounterSettings& counters) {
            "--redis", [&counters](const std::string& socket) { counters.redis_socket = socket; },
            "with --counter redis: use the running Redis at the Unix socket SOCKET (default: a private one)")
         ->type_name("SOCKET");
+}
+
+// The check of `--stack-size`: a whole number of bytes, or of KiB or MiB with a suffix (K, KiB, M,
+// MiB, any case: CLI11's sizes, 1024 each), at least what a greenlet needs, rounded up to a whole
+// page as Boost's stack allocator rounds it, so that the size reported is the size reserved.
+CLI::Validator stack_size_bytes() {
+    constexpr std::uint64_t most = std::uint64_t{1} << 30;
+    constexpr std::uint64_t least = Greenlet::minimum_stack_size;
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            const std::string given = quoted_if_empty(text);
+            const std::string rule = "a number of bytes, or of KiB or MiB with K or M after it";
+            // Decimal digits, then the unit if any: CLI11 alone would also take 0x8000, 1e5 and 010 (octal).
+            const std::size_t unit = text.find_first_not_of("0123456789");
+            std::string value = text.substr(0, unit);
+            const std::string suffix = unit == std::string::npos ? std::string() : text.substr(unit);
+            if (value.empty() || suffix.find_first_of("0123456789+-.") != std::string::npos) return given + " is not " + rule;
+            value.erase(0, std::min(value.find_first_not_of('0'), value.size() - 1));
+            value += suffix;
+            try {  // an unknown unit is thrown, the rest returned
+                if (!CLI::AsSizeValue(false)(value).empty()) return given + " is not " + rule;
+            } catch (const CLI::ValidationError&) {
+                return given + " is not " + rule;
+            }
+            std::uint64_t bytes = 0;
+            auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), bytes);
+            if (error != std::errc{} || end != value.data() + value.size()) return given + " is not " + rule;
+            if (bytes < least || bytes > most) {
+                return given + " is not a stack size from " + std::to_string(least) + " (" +
+                       std::to_string(least / 1024) + "K, the least a greenlet needs) to " + std::to_string(most) +
+                       " (" + std::to_string(most >> 20) + "M)";
+            }
+            const std::uint64_t page = boost::context::stack_traits::page_size();
+            text = std::to_string((bytes + page - 1) / page * page);
+            return {};
+        },
+        "");
 }
 
 }  // namespace
@@ -189,6 +230,18 @@ void declare_options(CLI::App& app, Options& options, const Chapter* chapter) {
             ->transform(whole_number(1, 1'000'000))
             ->check(CLI::Validator(
                 [chapter](const std::string& n) { return n == "1" ? std::string() : detail::no_in_flight(*chapter, n); }, ""));
+    }
+    if (chapter == nullptr || chapter->takes_stack_size) {
+        static_assert(Greenlet::default_stack_size % 1024 == 0);
+        app.add_option("--stack-size", options.stack_size,
+                       "give each waiting greenlet a stack of BYTES (default " +
+                           std::to_string(Greenlet::default_stack_size / 1024) +
+                           "K): address space reserved, of which\nonly the pages it touches become memory; "
+                           "K and M count 1024s; at least " + std::to_string(Greenlet::minimum_stack_size / 1024) +
+                           "K,\nrounded up to a whole page" +
+                           (chapter ? std::string() : std::string("; only in the chapters that take it")))
+            ->type_name("BYTES")
+            ->transform(stack_size_bytes());
     }
     declare_counter_options(app, options.counters);
     app.add_flag("--json", options.json, "print one JSON object instead of the talk's three lines");

@@ -2,13 +2,16 @@
 
 #include "workbook/book.hpp"
 #include "workbook/command_line.hpp"
+#include "workbook/greenlet.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -118,17 +121,24 @@ RunResult run_and_report(const Chapter& chapter, Events book, std::uint64_t book
     Settings settings;
     settings.batch = options.batch;
     settings.in_flight = options.in_flight != 0 ? options.in_flight : chapter.takes_in_flight ? chapter.default_in_flight : 1;
+    settings.stack_size = options.stack_size;
     settings.counters = counters;
     LetterTypes first{};
     double seconds = 0;
+    std::optional<std::chrono::steady_clock::time_point> all_started;
+    double all_started_seconds = 0;  // over the runs, as `seconds`; NaN once a run could not tell
+    if (chapter.takes_in_flight) settings.all_started = &all_started;
     for (int run = 0; run < runs; ++run) {
         Progress progress(events.size(), std::string(chapter.slug) + " run " + std::to_string(run + 1) + "/" +
                                              std::to_string(runs));
         settings.progress = &progress;
         if (counters) counters->reset();
+        all_started.reset();
         auto start = std::chrono::steady_clock::now();
         LetterTypes counts = count(events, settings);
         seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        all_started_seconds += all_started ? std::chrono::duration<double>(*all_started - start).count()
+                                           : std::numeric_limits<double>::quiet_NaN();
         if (counters) counters->check_totals(counts);  // nothing lost, nothing counted twice
         if (run == 0) first = counts;
         else if (counts != first) {
@@ -149,8 +159,16 @@ RunResult run_and_report(const Chapter& chapter, Events book, std::uint64_t book
             {"book", book_name},           {"book_events", book_size},     {"events", result.events},
             {"counter", counter},          {"in_flight", settings.in_flight},
             {"runs", runs},                {"seconds", seconds},           {"ns_per_event", result.seconds_per_event() * 1e9},
-            {"vowels", first.vowels},      {"consonants", first.consonants}, {"others", first.others},
         };
+        // The stack each waiting greenlet reserves, as --stack-size rounded it, for the chapters that take it.
+        if (chapter.takes_stack_size)
+            json["stack_size"] = settings.stack_size != 0 ? settings.stack_size : Greenlet::default_stack_size;
+        // When all the calls kept at once were waiting: the time to start them, without the
+        // replies and the cleanup that follow, for the chapters that can tell.
+        if (chapter.takes_in_flight && !std::isnan(all_started_seconds)) json["all_started_seconds"] = all_started_seconds;
+        json["vowels"] = first.vowels;
+        json["consonants"] = first.consonants;
+        json["others"] = first.others;
         // A book's name is a path, whatever bytes it has: those that are not UTF-8 print as U+FFFD.
         out << json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
         return result;

@@ -89,6 +89,16 @@ public:
     ///                         4 * workbook::Greenlet::default_stack_size};
     /// \endcode
     static constexpr std::size_t default_stack_size = 256 * 1024;
+    /// The smallest stack the workbook's command lines accept (`--stack-size`): room for a
+    /// greenlet's first frames, its switches, and the unwinding of an exception through a
+    /// function of modest depth (the unwinder alone takes a few KiB). The constructor does not
+    /// check it: a smaller stack works for a function that needs less, and one that needs more
+    /// than it has faults on the guard page below it.
+    ///
+    /// \code
+    /// static_assert(workbook::Greenlet::minimum_stack_size <= workbook::Greenlet::default_stack_size);
+    /// \endcode
+    static constexpr std::size_t minimum_stack_size = 16 * 1024;
 
     /// A greenlet that will run `run` when first switched to; it is given a stack only then.
     /// `run` takes no argument or one (the first switch's value) and may return a value (for the

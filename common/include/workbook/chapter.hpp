@@ -83,6 +83,7 @@ struct Chapter {
     bool takes_in_flight = false;    ///< accepts `--in-flight N` (Settings::in_flight)
     /// Counter calls kept waiting at once when `--in-flight` is not given (with takes_in_flight).
     std::size_t default_in_flight = 1;
+    bool takes_stack_size = false;   ///< accepts `--stack-size BYTES` (Settings::stack_size): its waits are greenlets
     std::vector<Variant> variants{};  ///< what `--variant` chooses from; the first is the default
 
     /// What `--variant name` runs: that variant's count function, the first variant's for an

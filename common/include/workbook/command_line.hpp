@@ -39,7 +39,7 @@ void apply_conventions(CLI::App& app);
 /// Declares on `app` the options `chapter` takes, bound to `options`: `--book`, `--runs`,
 /// `--limit`, `--json`, the counter options (`--counter`, `--wait`, `--work`, `--redis`, into
 /// Options::counters, their rules between each other checked by CounterSettings::validate() once
-/// all are parsed), and `--batch`, `--in-flight` and `--variant` where the chapter takes them
+/// all are parsed), and `--batch`, `--in-flight`, `--stack-size` and `--variant` where the chapter takes them
 /// (`--variant` checked against Chapter::variants). With a null `chapter`, the tour's: all of
 /// them, and `CHAPTER` arguments. Calls apply_conventions() first. A program adds its own options
 /// after it.

@@ -38,6 +38,7 @@ struct Options {
     std::size_t batch = 0;        ///< `--batch N`
     std::string variant;          ///< `--variant NAME`
     std::size_t in_flight = 0;    ///< `--in-flight N`, for chapters that declare `takes_in_flight`; 0 = the chapter's default
+    std::size_t stack_size = 0;   ///< `--stack-size BYTES`, for chapters that declare `takes_stack_size`; 0 = Greenlet's default
     /// `--counter KIND`, `--wait US`, `--work NS`, `--redis SOCKET`: validated after parsing.
     CounterSettings counters;
     std::vector<std::string> positional;  ///< the tour's `CHAPTER` arguments (a chapter takes none)

@@ -5,7 +5,9 @@
 #include "workbook/counter_kinds.hpp"
 #include "workbook/progress.hpp"
 
+#include <chrono>
 #include <cstddef>
+#include <optional>
 
 namespace workbook {
 
@@ -26,6 +28,14 @@ struct Settings {
     /// `--in-flight N`: counter calls a chapter that declares `takes_in_flight` keeps waiting at
     /// once (1: one call at a time).
     std::size_t in_flight = 1;
+    /// `--stack-size BYTES`: the stack of each greenlet a chapter that declares `takes_stack_size`
+    /// makes for its waits (0: Greenlet::default_stack_size).
+    std::size_t stack_size = 0;
+    /// Set by the runner for a chapter that keeps calls waiting at once (`takes_in_flight`): where
+    /// the chapter may record the moment it first had every call it keeps at once made and waiting
+    /// (its first `in_flight` calls, or the book's, if fewer). `--json` reports it as
+    /// `all_started_seconds`; a chapter that cannot tell leaves it empty.
+    std::optional<std::chrono::steady_clock::time_point>* all_started = nullptr;
     /// Set by the runner when progress should be shown (a long run, stderr a terminal).
     Progress* progress = nullptr;
     /// The counters' kind and work (`--counter`, `--wait`, `--work`, `--redis`), made by the
