@@ -138,6 +138,10 @@ std::vector<PythonPeer> python_peers(const std::filesystem::path& source_dir);
 std::string runnable_interpreter(const PythonPeer& peer, const std::string& interpreter, std::string* why = nullptr);
 // The same, but `interpreter` itself when none can run the peer: its run then fails, saying why.
 std::string interpreter_for(const PythonPeer& peer, const std::string& interpreter);
+// The same for a peer that counts on a server: the first that runs it and also imports the
+// servers' clients, which the peers import only when a server is asked for (redis-py, and
+// hiredis's reader for chapter 14's); else as interpreter_for.
+std::string server_interpreter_for(const PythonPeer& peer, const std::string& interpreter);
 
 // Runs a Python peer on the book file `book_path` (a probe, then one process doing a warm-up run
 // and budget.python_runs runs). `batch` > 0 only when the peer takes --batch.

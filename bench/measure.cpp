@@ -159,6 +159,8 @@ Row measure_chapter(const Chapter& chapter, const Setting& setting, Events book,
     }
     Settings settings;
     settings.batch = setting.batch;
+    // The chapter's own default, as its program runs: the loop chapters keep N calls in flight.
+    if (chapter.takes_in_flight) settings.in_flight = chapter.default_in_flight;
     try {
         const CountFunction count = chapter.count_for(setting.variant);
         if (count == nullptr) throw std::runtime_error("no variant '" + setting.variant + "'");
@@ -259,6 +261,19 @@ std::string runnable_interpreter(const PythonPeer& peer, const std::string& inte
 std::string interpreter_for(const PythonPeer& peer, const std::string& interpreter) {
     std::string found = runnable_interpreter(peer, interpreter);
     return found.empty() ? interpreter : found;  // its run fails, and the row says why
+}
+
+std::string server_interpreter_for(const PythonPeer& peer, const std::string& interpreter) {
+    std::vector<std::string> candidates{interpreter};
+    if (interpreter == "python3") candidates.emplace_back("/usr/bin/python3");
+    std::string first;
+    for (const auto& candidate : candidates) {
+        const std::string found = runnable_interpreter(peer, candidate);
+        if (found.empty()) continue;
+        if (first.empty()) first = found;
+        if (support::run_program(found, {"-c", "import redis, hiredis"}).status == 0) return found;
+    }
+    return first.empty() ? interpreter : first;
 }
 
 Row measure_python(const PythonPeer& peer, const std::string& interpreter_asked, std::size_t batch,

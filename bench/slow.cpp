@@ -418,7 +418,7 @@ SlowResults measure_slow(const std::vector<const Chapter*>& chapters, Events boo
     std::vector<PythonPeer> gil_peers;
     for (const PythonPeer& peer : python.peers) {
         if (!chosen(peer.chapter)) continue;
-        if (peer.chapter >= 12 && peer.chapter <= 14) peers.push_back({peer, interpreter_for(peer, "python3"), "CPython", 0, false, true});
+        if (peer.chapter >= 12 && peer.chapter <= 14) peers.push_back({peer, server_interpreter_for(peer, "python3"), "CPython", 0, false, true});
         const bool gil_peer = peer.chapter == 1 || peer.chapter == 2 || peer.chapter == 3 || peer.chapter == 4 || peer.chapter == 9;
         if (gil && gil_peer) gil_peers.push_back(peer);
     }

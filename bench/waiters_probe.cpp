@@ -271,7 +271,7 @@ Command command_for(const WaiterMechanism& mechanism, const fs::path& bin, const
         command.label = std::string(number) + " " + (file.empty() ? std::string("(Python peer)") : file.filename().string());
         if (!mechanism.variant.empty()) command.label += " --variant " + mechanism.variant;
         const std::string python =
-            file.empty() || find_on_path("python3").empty() ? "" : interpreter_for({mechanism.chapter, file}, "python3");
+            file.empty() || find_on_path("python3").empty() ? "" : server_interpreter_for({mechanism.chapter, file}, "python3");
         if (file.empty() || !fs::exists(file)) {
             command.missing = "chapter " + std::string(number) + "'s Python peer is not written yet";
         } else if (python.empty()) {
