@@ -51,6 +51,7 @@ class Counter(object):
         return repr(self.count)
 
 
+# [hub_test]
 def hub_test(BOOK, in_flight, server=None, keys=(None, None, None)):
     vowel, consonant, other = [Counter(name, server, key) for name, key in zip(['vowel', 'consonant', 'other'], keys)]
     events = iter(BOOK)                   # shared: each greenlet takes the next event
@@ -67,6 +68,7 @@ def hub_test(BOOK, in_flight, server=None, keys=(None, None, None)):
     pool = [gevent.spawn(worker) for _ in range(min(in_flight, max(len(BOOK), 1)))]
     gevent.joinall(pool, raise_error=True)  # the main greenlet waits on the hub until all are done
     return LetterTypes(vowel, consonant, other)
+# [hub_test]
 
 
 

@@ -98,6 +98,7 @@ class Counter(object):
         return repr(self.count)
 
 
+# [deferred_test]
 def deferred_test(BOOK, in_flight, variant, server=None, keys=(None, None, None)):
     vowel, consonant, other = [Counter(name, server, key) for name, key in zip(['vowel', 'consonant', 'other'], keys)]
     events = iter(BOOK)                   # shared: each lane takes the next event
@@ -132,6 +133,7 @@ def deferred_test(BOOK, in_flight, variant, server=None, keys=(None, None, None)
     except defer.FirstError as error:
         error.subFailure.raiseException()
     return LetterTypes(vowel, consonant, other)
+# [deferred_test]
 
 
 

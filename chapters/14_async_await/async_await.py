@@ -50,6 +50,7 @@ class Counter(object):
         return repr(self.count)
 
 
+# [task_test]
 async def task_test(BOOK, in_flight, server=None, keys=(None, None, None)):
     vowel, consonant, other = [Counter(name, server, key) for name, key in zip(['vowel', 'consonant', 'other'], keys)]
     events = iter(BOOK)                       # shared: each task takes the next event
@@ -71,6 +72,7 @@ async def task_test(BOOK, in_flight, server=None, keys=(None, None, None)):
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
     return LetterTypes(vowel, consonant, other)
+# [task_test]
 
 
 class Connection(asyncio.Protocol):
